@@ -1,0 +1,339 @@
+/**
+ * The decision core's data: a compiled policy, a snapshot of the world, and the decision made from them.
+ *
+ * Everything here is plain data. Times are epoch milliseconds passed in as arguments; the core never
+ * reads a clock. CPU is in vCPU (cores, fractional), memory in GiB (fractional), money in USD.
+ */
+
+/** Identifies one BurstScaler. */
+export interface ScalerKey {
+  namespace: string;
+  name: string;
+  uid: string;
+}
+
+/** Per-replica resource requests of the target's pod template, summed over its containers. */
+export interface Resources {
+  /** vCPU (1 = one core). */
+  cpu: number;
+  /** GiB. */
+  memoryGiB: number;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Policy: a BurstScaler spec after validation and defaulting (produced by src/spec's compile step).
+// ---------------------------------------------------------------------------------------------
+
+/** An autoscaling/v2 metric target. */
+export type MetricTarget =
+  | { type: 'Value'; value: number }
+  | { type: 'AverageValue'; averageValue: number }
+  | { type: 'Utilization'; averageUtilization: number };
+
+/** An autoscaling/v2 scaling policy (HPAScalingPolicy). */
+export interface ScalingPolicy {
+  type: 'Pods' | 'Percent';
+  value: number;
+  periodSeconds: number;
+}
+
+/** An autoscaling/v2 HPAScalingRules, fully defaulted. */
+export interface ScalingRules {
+  stabilizationWindowSeconds: number;
+  selectPolicy: 'Max' | 'Min' | 'Disabled';
+  policies: ScalingPolicy[];
+  /** Relative tolerance around the target (0.1 = 10 %). Per direction, as in Kubernetes ≥ 1.33. */
+  tolerance: number;
+}
+
+/** autoscaling/v2 HorizontalPodAutoscalerBehavior, fully defaulted. */
+export interface Behavior {
+  scaleUp: ScalingRules;
+  scaleDown: ScalingRules;
+}
+
+/** Signal source type names. */
+export type TriggerType =
+  | 'azure-storage-queue'
+  | 'azure-service-bus'
+  | 'redis-list'
+  | 'redis-stream'
+  | 'rabbitmq'
+  | 'prometheus'
+  | 'cpu'
+  | 'memory'
+  | 'cron';
+
+export interface TriggerPolicy {
+  /** Stable name: `metadata.name` of the trigger if given, else `<type>-<index>`. */
+  name: string;
+  type: TriggerType;
+  /** Source-specific settings, as strings (KEDA convention). Parsed by the signal source. */
+  metadata: Record<string, string>;
+  /** How the value maps to replicas. Queue-like sources: AverageValue = targetPerReplica. */
+  target: MetricTarget;
+  authenticationRef?: { name: string; kind?: 'Secret' | 'WorkloadIdentity' };
+}
+
+export interface AciPolicy {
+  subscriptionId: string;
+  resourceGroup: string;
+  /** Failover order; the first is preferred. */
+  regions: string[];
+  subnetId?: string;
+  priority: 'Regular' | 'Spot';
+  /** With priority Spot: fall back to Regular when Spot capacity is gone. */
+  spotFallbackToRegular: boolean;
+}
+
+export interface BurstPolicy {
+  provider: 'aci';
+  aci: AciPolicy;
+  maxBurstReplicas: number;
+  drain: { gracePeriodSeconds: number; minBurstLifetimeSeconds: number };
+  /** Publish Ready ACI replicas' IPs in an EndpointSlice for this Service (VNet only). */
+  endpointSlice?: { serviceName: string };
+}
+
+export interface VmCostPolicy {
+  nodeHourlyUSD: number;
+  discountPercent: number;
+  nodeVCPU: number;
+  nodeMemoryGiB: number;
+  /** Share of a node that system reservations and daemonsets take. */
+  reservedPercent: number;
+  /** Seconds from "pods pending" to "new node Ready". */
+  provisionSeconds: number;
+  /** A node added is paid at least this long (cluster autoscaler's unneeded time + scan). */
+  minNodeLifetimeSeconds: number;
+}
+
+export interface AciCostPolicy {
+  vcpuSecondUSD: number;
+  gbSecondUSD: number;
+  /** Seconds from create request to Ready (billing starts at image pull, about the create time). */
+  startSeconds: number;
+  /** Spot price as a share of Regular (0.3 = 30 %). */
+  spotPriceRatio: number;
+}
+
+export interface CostPolicy {
+  vm: VmCostPolicy;
+  aci: AciCostPolicy;
+  budget: { maxBurstUSDPerHour?: number };
+}
+
+export interface SchedulePolicy {
+  cron: string;
+  durationMinutes: number;
+  minReplicas: number;
+  timezone: string;
+}
+
+export interface Policy {
+  key: ScalerKey;
+  generation: number;
+  targetRef: { apiVersion: string; kind: string; name: string };
+  minReplicas: number;
+  maxReplicas: number;
+  triggers: TriggerPolicy[];
+  pendingPods: { enabled: boolean; graceSeconds: number };
+  behavior: Behavior;
+  fallback?: { failureThreshold: number; replicas: number };
+  burst: BurstPolicy;
+  cost: CostPolicy;
+  schedules: SchedulePolicy[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// Snapshot: what the controller observed, assembled from the ports before calling decide().
+// ---------------------------------------------------------------------------------------------
+
+export type PodPhase = 'Pending' | 'Running' | 'Succeeded' | 'Failed' | 'Unknown';
+
+/** One pod of the target workload. */
+export interface PodInfo {
+  name: string;
+  phase: PodPhase;
+  ready: boolean;
+  /** Has a deletionTimestamp. */
+  deleting: boolean;
+  nodeName?: string;
+  createdAt: number;
+  /** When the Ready condition last became true. */
+  readyAt?: number;
+  /** PodScheduled=False with reason Unschedulable: since when, and the scheduler's message. */
+  unschedulable?: { since: number; message: string };
+  /** Current `controller.kubernetes.io/pod-deletion-cost`, if set. */
+  deletionCost?: number;
+  /** metrics.k8s.io usage, when a resource trigger needs it. */
+  usage?: { cpu?: number; memoryGiB?: number };
+}
+
+/** One signal read for one trigger this tick. */
+export type SignalReading =
+  | { trigger: string; ok: true; value: number; at: number; perPod?: Record<string, number> }
+  | { trigger: string; ok: false; error: string; at: number };
+
+/** Capacity on VM nodes, computed for the template's requests, selectors and tolerations. */
+export interface VmCapacity {
+  /** Additional replicas that fit on Ready nodes right now. */
+  freeSlots: number;
+  /** Replicas of this template that fit on one new node after reservations. */
+  slotsPerNode: number;
+  /** Nodes being added (NotReady, recent): replica slots each will bring, and when. */
+  incoming: { slots: number; readyAt: number }[];
+}
+
+export type BurstState = 'Pending' | 'Running' | 'Failed' | 'Stopped' | 'Unknown';
+
+/** One ACI container group owned by this scaler. */
+export interface BurstReplica {
+  /** Deterministic group name (see burstGroupName). */
+  name: string;
+  index: number;
+  region: string;
+  priority: 'Regular' | 'Spot';
+  state: BurstState;
+  /** Containers running and readiness probes passing. */
+  ready: boolean;
+  createdAt: number;
+  readyAt?: number;
+  templateHash: string;
+  /** Set when a drain has started (persisted on the group as a tag, so it survives restarts). */
+  drainingSince?: number;
+  privateIp?: string;
+  /** Last failure reason from the provider (e.g. InaccessibleImage). */
+  failureReason?: string;
+  cpu: number;
+  memoryGiB: number;
+}
+
+export interface Prices {
+  aciVcpuSecondUSD: number;
+  aciGbSecondUSD: number;
+  aciSpotPriceRatio: number;
+  vmNodeHourlyUSD: number;
+  /** Where the numbers came from; 'spec' or 'default' when the price API could not be read. */
+  source: 'retail-api' | 'spec' | 'default';
+}
+
+export interface TargetWorkload {
+  /** spec.replicas of the Deployment. */
+  replicas: number;
+  readyReplicas: number;
+  /** Hash of the pod template (what ACI groups are built from). */
+  templateHash: string;
+  /** Rolling update strategy, for rolling ACI replicas on a template change. */
+  maxSurge: number;
+  maxUnavailable: number;
+}
+
+export interface Snapshot {
+  now: number;
+  /** Missing when the target workload does not exist. */
+  target?: TargetWorkload;
+  requests: Resources;
+  /** Whether the pod template can run on ACI at all; reasons name the offending fields. */
+  burstable: { ok: true } | { ok: false; reasons: string[] };
+  pods: PodInfo[];
+  signals: SignalReading[];
+  vm: VmCapacity;
+  burst: BurstReplica[];
+  prices: Prices;
+  /** Regional core quota for ACI, when known. */
+  quota?: { region: string; limitCores: number; usedCores: number }[];
+}
+
+// ---------------------------------------------------------------------------------------------
+// State carried from one tick to the next (owned by the controller, passed back into decide()).
+// ---------------------------------------------------------------------------------------------
+
+export interface ScalerState {
+  /** Past raw recommendations, for stabilization windows. */
+  recommendations: { at: number; replicas: number }[];
+  /** Past scale changes, for Pods/Percent rate policies. */
+  scaleEvents: { at: number; delta: number }[];
+  /** Demand history (replicas needed), for the forecaster. */
+  demand: { at: number; replicas: number }[];
+  /** Consecutive failed reads per trigger, for the fallback rule. */
+  failures: Record<string, number>;
+  /** When the current burst (demand above VM capacity) began, if one is under way. */
+  burstStartedAt?: number;
+  /** Last placement mode chosen, to avoid flapping. */
+  mode?: PlacementMode;
+}
+
+export const emptyState = (): ScalerState => ({
+  recommendations: [],
+  scaleEvents: [],
+  demand: [],
+  failures: {},
+});
+
+// ---------------------------------------------------------------------------------------------
+// Decision: actions as data, each with a reason a person can read.
+// ---------------------------------------------------------------------------------------------
+
+export type PlacementMode = 'none' | 'bridge' | 'spill';
+
+export type Action =
+  | { kind: 'ScaleDeployment'; replicas: number; reason: string }
+  | {
+      kind: 'CreateBurst';
+      name: string;
+      index: number;
+      /** Regions to try in order (failover). */
+      regions: string[];
+      priority: 'Regular' | 'Spot';
+      templateHash: string;
+      reason: string;
+    }
+  | { kind: 'DrainBurst'; name: string; reason: string }
+  | { kind: 'DeleteBurst'; name: string; reason: string }
+  | { kind: 'SetPodDeletionCost'; pod: string; cost: number; reason: string }
+  | { kind: 'PatchStatus'; status: ScalerStatus; reason: string }
+  | { kind: 'Emit'; type: 'Normal' | 'Warning'; reason: string; message: string };
+
+export type ConditionType =
+  'Ready' | 'Active' | 'Bursting' | 'Degraded' | 'BudgetExhausted' | 'Burstable' | 'Fallback';
+
+export interface Condition {
+  type: ConditionType;
+  status: 'True' | 'False' | 'Unknown';
+  /** CamelCase machine reason, e.g. QuotaExceeded. */
+  reason: string;
+  /** A sentence a person can act on. */
+  message: string;
+}
+
+export interface ScalerStatus {
+  observedGeneration: number;
+  desiredReplicas: number;
+  vmReplicas: number;
+  aciReplicas: number;
+  pendingReplicas: number;
+  mode: PlacementMode;
+  costUSDPerHour: number;
+  lastDecision: { at: string; summary: string; reasons: string[] };
+  conditions: Condition[];
+}
+
+/** The arithmetic behind a decision, for `spillway explain`. */
+export interface Explanation {
+  recommendation: string[];
+  placement: string[];
+  cost: string[];
+}
+
+export interface Decision {
+  desiredReplicas: number;
+  vmReplicas: number;
+  aciReplicas: number;
+  mode: PlacementMode;
+  actions: Action[];
+  reasons: string[];
+  conditions: Condition[];
+  explanation: Explanation;
+  state: ScalerState;
+}
