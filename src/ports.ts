@@ -169,3 +169,22 @@ export interface SignalSource {
   /** Reads the current value; throws SignalReadError (typed, secret-free) on any failure. */
   read(trigger: TriggerPolicy, context: SignalContext): Promise<SignalValue>;
 }
+
+/** A coordination.k8s.io Lease, as leader election reads and writes it. */
+export interface LeaseRecord {
+  holderIdentity: string;
+  leaseDurationSeconds: number;
+  /** Epoch ms. */
+  acquireTime: number;
+  renewTime: number;
+  leaseTransitions: number;
+  /** Opaque version for compare-and-swap (metadata.resourceVersion). */
+  version?: string;
+}
+
+/** Storage for leader election; writes are compare-and-swap so two replicas never both win. */
+export interface LeasePort {
+  get(): Promise<LeaseRecord | undefined>;
+  /** Creates when `expectedVersion` is undefined; returns false on a conflict (someone else wrote). */
+  tryWrite(record: LeaseRecord, expectedVersion: string | undefined): Promise<boolean>;
+}

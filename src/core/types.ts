@@ -230,7 +230,6 @@ export interface TargetWorkload {
 }
 
 export interface Snapshot {
-  now: number;
   /** Missing when the target workload does not exist. */
   target?: TargetWorkload;
   requests: Resources;
@@ -243,6 +242,72 @@ export interface Snapshot {
   prices: Prices;
   /** Regional core quota for ACI, when known. */
   quota?: { region: string; limitCores: number; usedCores: number }[];
+  /** Replica floors active now (spec.schedules and cron triggers, evaluated outside the core). */
+  floors: ReplicaFloor[];
+  /** Current ACI spend rate of every scaler sharing this budget scope, USD/h (this scaler's included). */
+  burstSpendUSDPerHour?: number;
+}
+
+/** A lower bound on replicas from a schedule, with the reason shown to people. */
+export interface ReplicaFloor {
+  replicas: number;
+  reason: string;
+}
+
+// ---------------------------------------------------------------------------------------------
+// HPA-compatible recommendation (src/core/recommend.ts): input and output.
+// ---------------------------------------------------------------------------------------------
+
+/**
+ * One metric for the HPA-compatible replica calculator, following autoscaling/v2 metric sources:
+ * queue and query triggers are External metrics; cpu/memory triggers are Resource metrics.
+ */
+export type MetricInput =
+  | {
+      kind: 'External';
+      name: string;
+      target: Extract<MetricTarget, { type: 'Value' | 'AverageValue' }>;
+      /** Undefined when the read failed this tick (an invalid metric never scales down). */
+      value?: number;
+    }
+  | {
+      kind: 'Resource';
+      name: string;
+      resource: 'cpu' | 'memory';
+      target: MetricTarget;
+      /** Per-pod usage (cores or GiB) by pod name; undefined when the read failed. */
+      perPod?: Record<string, number>;
+      /** Per-pod request of this resource (cores or GiB), for Utilization targets. */
+      request: number;
+    };
+
+export interface RecommendInput {
+  now: number;
+  /** The scale's current replicas (the HPA's currentReplicas). */
+  currentReplicas: number;
+  pods: PodInfo[];
+  metrics: MetricInput[];
+  minReplicas: number;
+  maxReplicas: number;
+  behavior: Behavior;
+  floors: ReplicaFloor[];
+  fallback?: { failureThreshold: number; replicas: number };
+  state: Pick<ScalerState, 'recommendations' | 'scaleEvents' | 'failures'>;
+}
+
+export interface Recommendation {
+  /** Final desired replicas: after stabilization, rate policies, min/max, floors and fallback. */
+  replicas: number;
+  /** The calculator's raw proposal (max over metrics) before behavior. */
+  proposed: number;
+  /** One readable line per step that mattered ("prometheus-1: 430 / 50 per replica → 9"). */
+  reasons: string[];
+  /** Metrics that could not be read this tick. */
+  invalidMetrics: string[];
+  fallbackActive: boolean;
+  /** Bounded by maxReplicas, a rate policy or a floor (HPA's ScalingLimited). */
+  limited?: { reason: string; message: string };
+  state: Pick<ScalerState, 'recommendations' | 'scaleEvents' | 'failures'>;
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -262,6 +327,8 @@ export interface ScalerState {
   burstStartedAt?: number;
   /** Last placement mode chosen, to avoid flapping. */
   mode?: PlacementMode;
+  /** Total replicas desired by the last decision (VM + ACI), the HPA's "current replicas" next tick. */
+  lastDesired?: number;
 }
 
 export const emptyState = (): ScalerState => ({
@@ -325,6 +392,12 @@ export interface Explanation {
   placement: string[];
   cost: string[];
 }
+
+/**
+ * The whole decision for one scaler and one tick: pure, deterministic, time as an argument.
+ * Implemented in src/core/decide.ts.
+ */
+export type DecideFn = (snapshot: Snapshot, policy: Policy, state: ScalerState, now: number) => Decision;
 
 export interface Decision {
   desiredReplicas: number;
