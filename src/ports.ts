@@ -11,6 +11,7 @@ import type {
   Resources,
   ScalerKey,
   ScalerStatus,
+  SignalReading,
   TargetWorkload,
   TriggerPolicy,
   TriggerType,
@@ -187,4 +188,19 @@ export interface LeasePort {
   get(): Promise<LeaseRecord | undefined>;
   /** Creates when `expectedVersion` is undefined; returns false on a conflict (someone else wrote). */
   tryWrite(record: LeaseRecord, expectedVersion: string | undefined): Promise<boolean>;
+}
+
+/**
+ * Reads every trigger of one scaler for one tick (implemented in src/signals on top of the registered
+ * SignalSources, with per-read timeouts, shared caching and credential resolution). Never throws for a
+ * single failed trigger: a failed read is a `{ ok: false }` reading, which feeds the spec's fallback rule.
+ * Returns one reading per trigger, in the order given.
+ */
+export interface SignalReaderPort {
+  read(
+    scaler: ScalerKey,
+    triggers: TriggerPolicy[],
+    pods: PodInfo[],
+    signal?: AbortSignal,
+  ): Promise<SignalReading[]>;
 }
