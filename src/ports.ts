@@ -165,6 +165,12 @@ export interface SignalContext {
 /** A demand signal source: one file per type in src/signals, registered in one list. */
 export interface SignalSource {
   readonly type: TriggerType;
+  /**
+   * How reads may be shared. `shared` (the default): the value depends only on metadata and credentials,
+   * so one read per interval serves every scaler pointing at the same queue or query. `none`: computed
+   * per call from the context (the scaler's pods, the time), never cached.
+   */
+  readonly caching?: 'shared' | 'none';
   /** Pure validation of trigger metadata; throws SignalConfigError naming the trigger and field. */
   validate(trigger: TriggerPolicy): void;
   /** Reads the current value; throws SignalReadError (typed, secret-free) on any failure. */

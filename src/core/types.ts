@@ -60,6 +60,7 @@ export type TriggerType =
   | 'redis-stream'
   | 'rabbitmq'
   | 'prometheus'
+  | 'pending-pods'
   | 'cpu'
   | 'memory'
   | 'cron';
@@ -68,6 +69,8 @@ export interface TriggerPolicy {
   /** Stable name: `metadata.name` of the trigger if given, else `<type>-<index>`. */
   name: string;
   type: TriggerType;
+  /** Position in `spec.triggers`, for error paths (`spec.triggers[i]`); unset when synthesized. */
+  index?: number;
   /** Source-specific settings, as strings (KEDA convention). Parsed by the signal source. */
   metadata: Record<string, string>;
   /** How the value maps to replicas. Queue-like sources: AverageValue = targetPerReplica. */
