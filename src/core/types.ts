@@ -165,6 +165,11 @@ export interface PodInfo {
   createdAt: number;
   /** When the Ready condition last became true. */
   readyAt?: number;
+  /**
+   * The Ready condition's lastTransitionTime (either direction). The HPA judges CPU samples by it;
+   * when absent, recommend() uses `readyAt ?? createdAt`.
+   */
+  readyChangedAt?: number;
   /** PodScheduled=False with reason Unschedulable: since when, and the scheduler's message. */
   unschedulable?: { since: number; message: string };
   /** Current `controller.kubernetes.io/pod-deletion-cost`, if set. */
@@ -282,6 +287,10 @@ export type MetricInput =
       perPod?: Record<string, number>;
       /** Per-pod request of this resource (cores or GiB), for Utilization targets. */
       request: number;
+      /** When the usage was sampled (metrics-server timestamp); default: the tick's `now`. */
+      sampledAt?: number;
+      /** The sample's window in seconds (metrics-server `window`); default 15. */
+      windowSeconds?: number;
     };
 
 export interface RecommendInput {
