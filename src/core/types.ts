@@ -341,6 +341,26 @@ export interface ScalerState {
   mode?: PlacementMode;
   /** Total replicas desired by the last decision (VM + ACI), the HPA's "current replicas" next tick. */
   lastDesired?: number;
+  /** VM capacity (replicas) when the current burst began; the burst ends when demand falls back to it. */
+  burstBaseline?: number;
+  /** Recently ended bursts (bounded), for the forecaster's empirical estimate. */
+  burstHistory?: { startedAt: number; endedAt: number }[];
+  /** Burst replica failures seen recently (bounded), for replacement backoff and stopping a rollout. */
+  burstFailures?: BurstFailureRecord[];
+  /** Conditions of the last decision (type, status, reason), so events are emitted only on change. */
+  conditions?: Pick<Condition, 'type' | 'status' | 'reason'>[];
+  /** Since when the target workload has been missing. */
+  targetMissingSince?: number;
+}
+
+/** One failed burst replica, remembered for backoff (name + createdAt identify the group). */
+export interface BurstFailureRecord {
+  name: string;
+  createdAt: number;
+  /** When the failure was first seen. */
+  at: number;
+  reason: string;
+  templateHash: string;
 }
 
 export const emptyState = (): ScalerState => ({
