@@ -181,7 +181,15 @@ export interface PodInfo {
 /** One signal read for one trigger this tick. */
 export type SignalReading =
   | { trigger: string; ok: true; value: number; at: number; perPod?: Record<string, number> }
-  | { trigger: string; ok: false; error: string; at: number };
+  | {
+      trigger: string;
+      ok: false;
+      /** Secret-free message naming the trigger, what was read and why it failed. */
+      error: string;
+      at: number;
+      /** Why: a read failure kind (src/signals SignalReadError) or `config` for invalid metadata. */
+      kind?: 'unreachable' | 'timeout' | 'auth' | 'not-found' | 'bad-response' | 'config';
+    };
 
 /** Capacity on VM nodes, computed for the template's requests, selectors and tolerations. */
 export interface VmCapacity {
