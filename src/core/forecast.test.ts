@@ -1,0 +1,153 @@
+import { describe, expect, it } from 'vitest';
+import {
+  BURST_HISTORY_MAX,
+  demandSlope,
+  forecastRemainingBurst,
+  MAX_DEMAND_POINTS,
+  recordDemand,
+  trackBurst,
+} from './forecast.ts';
+import type { BurstRecord, DemandPoint } from './forecast.ts';
+import { MINUTE, SECOND, T0 } from './testing.ts';
+
+const series = (values: number[], stepSeconds: number, end = T0): DemandPoint[] =>
+  values.map((replicas, i) => ({ at: end - (values.length - 1 - i) * stepSeconds * SECOND, replicas }));
+
+describe('recordDemand', () => {
+  it('drops points older than 15 minutes', () => {
+    const points = [
+      { at: T0 - 20 * MINUTE, replicas: 1 },
+      { at: T0 - 14 * MINUTE, replicas: 2 },
+    ];
+    expect(recordDemand(points, T0, 3)).toEqual([
+      { at: T0 - 14 * MINUTE, replicas: 2 },
+      { at: T0, replicas: 3 },
+    ]);
+  });
+  it('keeps memory bounded however fast the ticks come', () => {
+    let points: DemandPoint[] = [];
+    for (let i = 0; i < 5000; i++) points = recordDemand(points, T0 + i * 100, i);
+    expect(points).toHaveLength(MAX_DEMAND_POINTS);
+    expect(points[points.length - 1]).toEqual({ at: T0 + 4999 * 100, replicas: 4999 });
+  });
+  it('replaces a point recorded at the same instant (decide twice on one tick)', () => {
+    expect(recordDemand([{ at: T0, replicas: 5 }], T0, 6)).toEqual([{ at: T0, replicas: 6 }]);
+  });
+});
+
+describe('trackBurst', () => {
+  it.each([
+    ['no burst, demand fits', {}, 6, 8, {}],
+    [
+      'demand above capacity starts a burst at that capacity',
+      {},
+      12,
+      6,
+      { burstStartedAt: T0, burstBaseline: 6 },
+    ],
+    [
+      'new nodes raise capacity but demand stays above the baseline: same burst',
+      { burstStartedAt: T0 - 10 * MINUTE, burstBaseline: 6 },
+      12,
+      12,
+      { burstStartedAt: T0 - 10 * MINUTE, burstBaseline: 6 },
+    ],
+  ])('%s', (_what, previous, demand, capacity, expected) => {
+    const result = trackBurst({ ...previous, burstHistory: [] }, demand, capacity, T0);
+    expect(result.burstStartedAt).toBe((expected as { burstStartedAt?: number }).burstStartedAt);
+    expect(result.burstBaseline).toBe((expected as { burstBaseline?: number }).burstBaseline);
+    expect(result.ended).toBeUndefined();
+  });
+  it('ends when demand falls back to the baseline and remembers the duration', () => {
+    const result = trackBurst(
+      { burstStartedAt: T0 - 30 * MINUTE, burstBaseline: 6, burstHistory: [] },
+      6,
+      12,
+      T0,
+    );
+    expect(result.burstStartedAt).toBeUndefined();
+    expect(result.ended).toEqual({ startedAt: T0 - 30 * MINUTE, endedAt: T0 });
+    expect(result.burstHistory).toEqual([{ startedAt: T0 - 30 * MINUTE, endedAt: T0 }]);
+  });
+  it(`keeps at most ${BURST_HISTORY_MAX} past bursts`, () => {
+    const history: BurstRecord[] = Array.from({ length: 40 }, (_, i) => ({ startedAt: i, endedAt: i + 1 }));
+    const result = trackBurst(
+      { burstStartedAt: T0 - MINUTE, burstBaseline: 3, burstHistory: history },
+      2,
+      3,
+      T0,
+    );
+    expect(result.burstHistory).toHaveLength(BURST_HISTORY_MAX);
+    expect(result.burstHistory[BURST_HISTORY_MAX - 1]).toEqual({ startedAt: T0 - MINUTE, endedAt: T0 });
+  });
+});
+
+describe('demandSlope', () => {
+  it.each([
+    ['rising 1 replica per 10 s', series([1, 2, 3, 4, 5, 6, 7], 10), 0.1],
+    ['flat', series([5, 5, 5, 5], 15), 0],
+    ['falling 2 per 15 s', series([12, 10, 8, 6], 15), -2 / 15],
+  ])('%s', (_what, points, slope) => {
+    expect(demandSlope(points, T0)).toBeCloseTo(slope, 10);
+  });
+  it.each([
+    ['too few points', series([1, 9], 30)],
+    ['too short a span', series([1, 5, 9, 13], 5)],
+  ])('is unknown with %s', (_what, points) => {
+    expect(demandSlope(points, T0)).toBeUndefined();
+  });
+});
+
+describe('forecastRemainingBurst', () => {
+  const base = {
+    now: T0,
+    demand: [] as DemandPoint[],
+    current: 12,
+    capacity: 6,
+    history: [],
+    floorSeconds: 45,
+  };
+  it.each([
+    ['no burst', { burstStartedAt: undefined }, 0, 'none'],
+    ['a 2-minute burst: about 2 more minutes (Lindy)', { burstStartedAt: T0 - 2 * MINUTE }, 120, 'lindy'],
+    ['an hour-long burst: about another hour', { burstStartedAt: T0 - 60 * MINUTE }, 3600, 'lindy'],
+    ['a burst that just began: the floor (an ACI start)', { burstStartedAt: T0 - 10 * SECOND }, 45, 'lindy'],
+    [
+      'past bursts of 30 min, this one 10 min old: halfway between 20 min (history) and 10 min (Lindy)',
+      {
+        burstStartedAt: T0 - 10 * MINUTE,
+        history: [1, 2, 3].map((i) => ({
+          startedAt: T0 - i * 100 * MINUTE,
+          endedAt: T0 - i * 100 * MINUTE + 30 * MINUTE,
+        })),
+      },
+      900,
+      'history',
+    ],
+    [
+      'past bursts all shorter than this one: Lindy alone',
+      { burstStartedAt: T0 - 60 * MINUTE, history: [{ startedAt: 0, endedAt: 5 * MINUTE }] },
+      3600,
+      'lindy',
+    ],
+    [
+      'an hour-long burst whose demand falls 1 replica per 10 s, 6 above capacity: about a minute',
+      { burstStartedAt: T0 - 60 * MINUTE, demand: series([18, 17, 16, 15, 14, 13, 12], 10) },
+      60,
+      'trend',
+    ],
+    [
+      'rising demand does not shorten the estimate',
+      { burstStartedAt: T0 - 5 * MINUTE, demand: series([6, 8, 10, 12], 15) },
+      300,
+      'lindy',
+    ],
+  ] as const)('%s', (_what, fields, remaining, method) => {
+    const forecast = forecastRemainingBurst({ ...base, ...fields } as Parameters<
+      typeof forecastRemainingBurst
+    >[0]);
+    expect(forecast.remainingSeconds).toBeCloseTo(remaining, 6);
+    expect(forecast.method).toBe(method);
+    expect(forecast.lines.length).toBeGreaterThan(0);
+  });
+});

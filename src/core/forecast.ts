@@ -1,0 +1,192 @@
+/**
+ * A small forecaster: how much longer will the current burst (demand above the VM capacity it started
+ * against) last? It blends three estimates — how long this burst has lasted (Lindy), how long past bursts
+ * lasted once they had lasted this long, and the recent demand trend — and explains each. What it does and
+ * where it fails: docs/forecast.md.
+ *
+ * Pure: history in, estimate out. The history lives in ScalerState and is pruned here.
+ */
+import { duration } from './cost-model.ts';
+
+/** Demand points older than this are dropped. */
+export const DEMAND_WINDOW_SECONDS = 900;
+/** At most this many demand points are kept (a 1 s tick over 15 min fits with room). */
+export const MAX_DEMAND_POINTS = 1000;
+/** The trend is a least-squares slope over this window. */
+export const TREND_WINDOW_SECONDS = 120;
+/** A trend needs at least this many points spanning at least this long. */
+export const TREND_MIN_POINTS = 3;
+export const TREND_MIN_SPAN_SECONDS = 30;
+/** Past bursts remembered for the empirical estimate. */
+export const BURST_HISTORY_MAX = 32;
+/**
+ * Expected remaining = age × this. A Pareto tail with shape α has E[remaining | lasted a] = a ÷ (α − 1);
+ * α = 2 gives 1, which makes "bridge once the burst has lasted the break-even time" — the deterministic
+ * ski-rental rule (rent until the rent paid equals the price of buying), 2-competitive in the worst case.
+ */
+export const LINDY_FACTOR = 1;
+/** Pseudo-count of the Lindy prior against past bursts: with n relevant past bursts the weight is n ÷ (n + 3). */
+export const HISTORY_PRIOR_WEIGHT = 3;
+
+export interface DemandPoint {
+  at: number;
+  replicas: number;
+}
+
+export interface BurstRecord {
+  startedAt: number;
+  endedAt: number;
+}
+
+/** Where the current burst stands, carried in ScalerState. */
+export interface BurstTracking {
+  burstStartedAt?: number;
+  /** VM capacity (replicas) when the burst began; it ends when demand falls back to this. */
+  burstBaseline?: number;
+  burstHistory: BurstRecord[];
+}
+
+/**
+ * Appends the current demand point and drops points older than {@link DEMAND_WINDOW_SECONDS} (and beyond
+ * {@link MAX_DEMAND_POINTS}), keeping memory bounded whatever the tick rate.
+ */
+export function recordDemand(points: DemandPoint[], now: number, replicas: number): DemandPoint[] {
+  const cutoff = now - DEMAND_WINDOW_SECONDS * 1000;
+  const kept = points.filter((p) => p.at >= cutoff && p.at < now);
+  kept.push({ at: now, replicas });
+  return kept.length > MAX_DEMAND_POINTS ? kept.slice(kept.length - MAX_DEMAND_POINTS) : kept;
+}
+
+/**
+ * Starts, continues or ends the burst. A burst starts when demand exceeds the VM capacity (replicas that
+ * running and arriving nodes can serve) and records that capacity as its baseline; it ends when demand
+ * falls back to the baseline. Nodes added to bridge the burst therefore do not end it — only falling
+ * demand does — so the burst's age keeps measuring how long the extra demand has lasted.
+ */
+export function trackBurst(
+  previous: BurstTracking,
+  demand: number,
+  vmCapacity: number,
+  now: number,
+): BurstTracking & { ended?: BurstRecord } {
+  const history = previous.burstHistory.slice(-BURST_HISTORY_MAX);
+  if (previous.burstStartedAt === undefined) {
+    if (demand > vmCapacity) return { burstStartedAt: now, burstBaseline: vmCapacity, burstHistory: history };
+    return { burstHistory: history };
+  }
+  const baseline = previous.burstBaseline ?? vmCapacity;
+  if (demand > baseline) {
+    return { burstStartedAt: previous.burstStartedAt, burstBaseline: baseline, burstHistory: history };
+  }
+  const ended = { startedAt: previous.burstStartedAt, endedAt: now };
+  return { burstHistory: [...history, ended].slice(-BURST_HISTORY_MAX), ended };
+}
+
+/** Least-squares slope of demand in replicas per second over the last `windowSeconds`, if there is enough data. */
+export function demandSlope(
+  points: DemandPoint[],
+  now: number,
+  windowSeconds = TREND_WINDOW_SECONDS,
+): number | undefined {
+  const recent = points.filter((p) => p.at >= now - windowSeconds * 1000 && p.at <= now);
+  if (recent.length < TREND_MIN_POINTS) return undefined;
+  const first = recent[0] as DemandPoint;
+  const last = recent[recent.length - 1] as DemandPoint;
+  if ((last.at - first.at) / 1000 < TREND_MIN_SPAN_SECONDS) return undefined;
+  const xs = recent.map((p) => (p.at - first.at) / 1000);
+  const meanX = xs.reduce((a, b) => a + b, 0) / xs.length;
+  const meanY = recent.reduce((a, p) => a + p.replicas, 0) / recent.length;
+  let num = 0;
+  let den = 0;
+  recent.forEach((p, i) => {
+    const dx = (xs[i] as number) - meanX;
+    num += dx * (p.replicas - meanY);
+    den += dx * dx;
+  });
+  return den > 0 ? num / den : undefined;
+}
+
+export interface ForecastInput {
+  now: number;
+  /** Demand history including the current point. */
+  demand: DemandPoint[];
+  /** Start of the current burst; undefined when there is none. */
+  burstStartedAt?: number;
+  /** Current demand (replicas). */
+  current: number;
+  /** VM capacity the burst is measured against (replicas). */
+  capacity: number;
+  history: BurstRecord[];
+  /** The estimate never goes below this (an ACI replica is paid at least its start time). */
+  floorSeconds: number;
+}
+
+export interface Forecast {
+  /** Expected remaining duration of the burst, seconds. */
+  remainingSeconds: number;
+  ageSeconds: number;
+  /** Which estimate decided: 'lindy', 'history', 'trend' or 'none' (no burst). */
+  method: 'lindy' | 'history' | 'trend' | 'none';
+  lines: string[];
+}
+
+/**
+ * Expected remaining duration of the current burst:
+ * 1. Lindy: `age × LINDY_FACTOR` (a burst that has lasted an hour is likely to last about another hour);
+ * 2. history: the mean residual `d − age` of past bursts that lasted longer than `age`, weighted
+ *    `n ÷ (n + HISTORY_PRIOR_WEIGHT)` against Lindy;
+ * 3. trend: when demand is falling, the time for a straight-line fit to reach VM capacity caps the estimate.
+ * Never below `floorSeconds`.
+ */
+export function forecastRemainingBurst(input: ForecastInput): Forecast {
+  const { now, floorSeconds } = input;
+  if (input.burstStartedAt === undefined) {
+    return {
+      remainingSeconds: 0,
+      ageSeconds: 0,
+      method: 'none',
+      lines: ['No burst under way: demand fits on VM capacity.'],
+    };
+  }
+  const age = Math.max(0, (now - input.burstStartedAt) / 1000);
+  const lines: string[] = [];
+  const lindy = age * LINDY_FACTOR;
+  let estimate = lindy;
+  let method: Forecast['method'] = 'lindy';
+  lines.push(`Burst has lasted ${duration(age)}; Lindy estimate of what remains: ${duration(lindy)}.`);
+
+  const longer = input.history.map((b) => (b.endedAt - b.startedAt) / 1000).filter((d) => d > age);
+  if (longer.length > 0) {
+    const residual = longer.reduce((sum, d) => sum + (d - age), 0) / longer.length;
+    const weight = longer.length / (longer.length + HISTORY_PRIOR_WEIGHT);
+    estimate = weight * residual + (1 - weight) * lindy;
+    method = 'history';
+    lines.push(
+      `${longer.length} of ${input.history.length} past bursts lasted longer than this one so far, ` +
+        `${duration(residual)} more on average; weighted ${weight.toFixed(2)} against Lindy → ${duration(estimate)}.`,
+    );
+  } else if (input.history.length > 0) {
+    lines.push(`None of ${input.history.length} past bursts lasted this long; Lindy alone.`);
+  }
+
+  const slope = demandSlope(input.demand, now);
+  const excess = input.current - input.capacity;
+  if (slope !== undefined && slope < 0 && excess > 0) {
+    const crossing = excess / -slope;
+    if (crossing < estimate) {
+      estimate = crossing;
+      method = 'trend';
+      lines.push(
+        `Demand is falling ${(-slope * 60).toFixed(2)} replicas/min; at that rate it is back within VM capacity ` +
+          `in ${duration(crossing)}, sooner than the estimate above.`,
+      );
+    }
+  }
+  if (estimate < floorSeconds) {
+    lines.push(
+      `Raised to the ${duration(floorSeconds)} floor (an ACI replica is paid at least its start time).`,
+    );
+    estimate = floorSeconds;
+  }
+  return { remainingSeconds: estimate, ageSeconds: age, method, lines };
+}
