@@ -4,3 +4,16 @@
  */
 export type * from './core/types.ts';
 export type * from './ports.ts';
+
+// The BurstScaler resource: schema, compiled policy, errors and the generated CRD.
+export { compilePolicy, BURST_SCALER_API_VERSION } from './spec/compile.ts';
+export { SpecValidationError, isSpecValidationError, type SpecIssue } from './spec/errors.ts';
+export {
+  BurstScalerSpecSchema,
+  BurstScalerStatusSchema,
+  BURST_SCALER_API,
+  SPEC_DEFAULTS,
+  type BurstScalerSpec,
+  type BurstScalerStatus,
+} from './spec/schema.ts';
+export { burstScalerCrd, renderCrdYaml, CRD_NAME } from './spec/crd.ts';

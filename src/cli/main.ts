@@ -3,6 +3,7 @@
  * The `spillway` command. The composition root: the only place that builds real adapters.
  */
 import { Command } from 'commander';
+import { registerCrdCommand } from './crd.ts';
 
 export function buildProgram(): Command {
   const program = new Command('spillway')
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .action(() => {
       process.stdout.write('demo not ready yet: the simulator lands with the simulator issue.\n');
     });
+  registerCrdCommand(program);
   return program;
 }
 
