@@ -7,7 +7,7 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 120_000,
     // Real servers (Prometheus, Redis, RabbitMQ, Azurite) are started once per run by this setup file.
-    globalSetup: [],
+    globalSetup: ['test/servers/global-setup.ts'],
     pool: 'forks',
   },
 });
