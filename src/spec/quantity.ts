@@ -6,17 +6,21 @@
 
 const QUANTITY = /^([+-]?(?:\d+(?:\.\d*)?|\.\d+))(Ki|Mi|Gi|Ti|Pi|Ei|n|u|m|k|M|G|T|P|E|[eE][+-]?\d+)?$/;
 
-const MULTIPLIERS: Record<string, number> = {
-  '': 1,
-  n: 1e-9,
-  u: 1e-6,
-  m: 1e-3,
-  k: 1e3,
-  M: 1e6,
-  G: 1e9,
-  T: 1e12,
-  P: 1e15,
-  E: 1e18,
+/** Decimal-SI suffixes as powers of ten (scaled in decimal, so `100n` is exactly 1e-7). */
+const DECIMAL_EXPONENTS: Record<string, number> = {
+  '': 0,
+  n: -9,
+  u: -6,
+  m: -3,
+  k: 3,
+  M: 6,
+  G: 9,
+  T: 12,
+  P: 15,
+  E: 18,
+};
+
+const BINARY_MULTIPLIERS: Record<string, number> = {
   Ki: 2 ** 10,
   Mi: 2 ** 20,
   Gi: 2 ** 30,
@@ -33,7 +37,10 @@ export function parseQuantity(text: string): number | undefined {
   const match = QUANTITY.exec(text);
   if (match === null) return undefined;
   const [, number = '', suffix = ''] = match;
-  const multiplier = MULTIPLIERS[suffix] ?? 10 ** Number(suffix.slice(1));
-  const value = Number(number) * multiplier;
+  const binary = BINARY_MULTIPLIERS[suffix];
+  const value =
+    binary !== undefined
+      ? Number(number) * binary
+      : Number(`${number}e${DECIMAL_EXPONENTS[suffix] ?? Number(suffix.slice(1))}`);
   return Number.isFinite(value) ? value : undefined;
 }

@@ -90,7 +90,7 @@ export function compileTarget(
     const aliases = PER_REPLICA_ALIASES[type] ?? [];
     return fail(
       'targetPerReplica',
-      `is required for a ${type} trigger: the value one replica handles` +
+      `is required for ${type} triggers: the value one replica handles` +
         (aliases.length > 0 ? ` (KEDA's ${aliases.join(' or ')} is accepted too)` : '') +
         ', or targetValue for a value the whole workload should hold',
     );
@@ -135,8 +135,8 @@ function resourceTarget(
     return fail(
       'value',
       kind === 'Utilization'
-        ? `is required for a ${type} trigger: the target percentage of the pods' ${type} request`
-        : `is required for a ${type} trigger: the target ${type} per pod, for example ${type === 'cpu' ? '500m' : '512Mi'}`,
+        ? `is required for ${type} triggers: the target percentage of the pods' ${type} request`
+        : `is required for ${type} triggers: the target ${type} per pod, for example ${type === 'cpu' ? '500m' : '512Mi'}`,
     );
   }
   if (kind === 'Utilization') {
