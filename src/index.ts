@@ -17,3 +17,27 @@ export {
   type BurstScalerStatus,
 } from './spec/schema.ts';
 export { burstScalerCrd, renderCrdYaml, CRD_NAME } from './spec/crd.ts';
+
+// HPA-compatible recommendation (autoscaling/v2 semantics, see docs/hpa-compatibility.md): `recommend` is the
+// whole step; the calculator and behavior helpers are exported for tools that want one part of it.
+export { recommend, RecommendInputError } from './core/recommend.ts';
+export {
+  calculateMetricReplicas,
+  groupPods,
+  isWithinTolerance,
+  HPA_DEFAULTS,
+  type MetricProposal,
+  type CalculatorContext,
+  type PodGroups,
+  type Tolerances,
+} from './core/replica-calculator.ts';
+export {
+  defaultBehavior,
+  normalizeWithBehavior,
+  stabilizeRecommendation,
+  applyRateLimits,
+  scaleUpLimit,
+  scaleDownLimit,
+  type Limited,
+  type LimitReason,
+} from './core/behavior.ts';
