@@ -228,8 +228,10 @@ export class Executor {
       ),
     );
 
-    // 4. EndpointSlice: draining replicas leave it before anything is deleted.
-    const endpointSlice = await this.#syncEndpointSlice(input, [...burst.values()], memory, guard, notices);
+    // 4. EndpointSlice: draining replicas, and those about to be deleted, leave it before any delete.
+    const leaving = new Set(byKind('DeleteBurst').map((a) => (a.kind === 'DeleteBurst' ? a.name : '')));
+    const serving = [...burst.values()].filter((r) => !leaving.has(r.name));
+    const endpointSlice = await this.#syncEndpointSlice(input, serving, memory, guard, notices);
 
     // 5. Deletes.
     await Promise.all(

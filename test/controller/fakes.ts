@@ -206,6 +206,8 @@ export class FakeCluster implements ClusterPort {
   readonly world: ClusterWorld;
   readonly gate: CrashGate;
   readonly calls: Call[] = [];
+  /** When set, every write's method name is appended here (share one array between fakes for a global order). */
+  journal: string[] | undefined;
   readonly faults = new Faults();
   readonly #clock: ManualClock;
 
@@ -320,6 +322,7 @@ export class FakeCluster implements ClusterPort {
 
   #write(method: string, args: unknown[], apply: () => void): Promise<void> {
     this.calls.push({ method, args });
+    this.journal?.push(method);
     const fault = this.faults.take(method);
     if (fault === 'hang') return never();
     if (fault) return Promise.reject(fault);
@@ -368,6 +371,8 @@ export class FakeProvider implements BurstProvider {
   readonly world: AciWorld;
   readonly gate: CrashGate;
   readonly calls: Call[] = [];
+  /** When set, every write's method name is appended here. */
+  journal: string[] | undefined;
   readonly faults = new Faults();
   readonly #clock: ManualClock;
   /** Regions that refuse creates with a quota error. */
@@ -496,6 +501,7 @@ export class FakeProvider implements BurstProvider {
 
   #write<T>(method: string, args: unknown[], apply: () => T): Promise<T> {
     this.calls.push({ method, args });
+    this.journal?.push(method);
     const fault = this.faults.take(method);
     if (fault === 'hang') return never();
     if (fault) return Promise.reject(fault);
