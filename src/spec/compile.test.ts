@@ -171,6 +171,18 @@ describe('compilePolicy: defaults', () => {
       ],
     ],
     [
+      'a KEDA-style metadata.name names the trigger',
+      (s) => (s.triggers = [{ type: 'prometheus', metadata: { name: 'http-rate', threshold: '50' } }]),
+      (p) => p.triggers[0]?.name,
+      'http-rate',
+    ],
+    [
+      'name and metadata.name may agree',
+      (s) => (s.triggers = [{ type: 'prometheus', name: 'rps', metadata: { name: 'rps', threshold: '50' } }]),
+      (p) => p.triggers[0]?.name,
+      'rps',
+    ],
+    [
       'an authenticationRef defaults to kind Secret',
       (s) =>
         (s.triggers = [
@@ -497,6 +509,36 @@ describe('compilePolicy: rules across fields', () => {
             'duplicate trigger name "cpu-1" (also spec.triggers[0]); "cpu-1" is this trigger\'s default name: give one of them a name',
         },
       ],
+    ],
+    [
+      'a metadata.name that is not a DNS label',
+      (s) => (s.triggers = [{ type: 'prometheus', metadata: { name: 'HTTP rate', threshold: '5' } }]),
+      [
+        {
+          path: 'spec.triggers[0].metadata.name',
+          message:
+            'must be at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit, got "HTTP rate"',
+        },
+      ],
+    ],
+    [
+      'name and metadata.name that disagree',
+      (s) => (s.triggers = [{ type: 'prometheus', name: 'a', metadata: { name: 'b', threshold: '5' } }]),
+      [
+        {
+          path: 'spec.triggers[0].metadata.name',
+          message: 'conflicts with spec.triggers[0].name ("a"); give one name',
+        },
+      ],
+    ],
+    [
+      "a metadata.name that repeats another trigger's name",
+      (s) =>
+        (s.triggers = [
+          { type: 'cpu', name: 'load', metadata: { value: '50' } },
+          { type: 'prometheus', metadata: { name: 'load', threshold: '5' } },
+        ]),
+      [{ path: 'spec.triggers[1].name', message: 'duplicate trigger name "load" (also spec.triggers[0])' }],
     ],
     [
       'a region listed twice',

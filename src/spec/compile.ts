@@ -10,12 +10,14 @@ import type { Policy, ScalingRules, SchedulePolicy, TriggerPolicy } from '../cor
 import { childPath, describeValue, SpecValidationError, type SpecIssue } from './errors.ts';
 import { SPEC_DEFAULTS, BURST_SCALER_API, type BurstScalerSpec } from './schema.ts';
 import { compileTarget } from './targets.ts';
-import { checkSpecShape, isSpecShape } from './validate.ts';
+import { checkSpecShape } from './validate.ts';
 
 type ScalingRulesSpec = NonNullable<NonNullable<BurstScalerSpec['behavior']>['scaleUp']>;
 
 /** The apiVersion a BurstScaler must have. */
 export const BURST_SCALER_API_VERSION = `${BURST_SCALER_API.group}/${BURST_SCALER_API.version}`;
+
+const DNS_LABEL = /^(?=.{1,63}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?$/;
 
 const SUBNET_ID =
   /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Network\/virtualNetworks\/[^/]+\/subnets\/[^/]+$/i;
@@ -32,10 +34,9 @@ export function compilePolicy(obj: BurstScalerObject): Policy {
   const scaler = meta.ok ? `${meta.namespace}/${meta.name}` : undefined;
   if (!meta.ok) throw new SpecValidationError(meta.issues, { scaler });
 
-  const shapeIssues = checkSpecShape(obj.spec);
-  if (shapeIssues.length > 0 || !isSpecShape(obj.spec))
-    throw new SpecValidationError(shapeIssues, { scaler });
-  const spec = obj.spec;
+  const shape = checkSpecShape(obj.spec);
+  if (!shape.ok) throw new SpecValidationError(shape.issues, { scaler });
+  const { spec } = shape;
 
   const issues: SpecIssue[] = [];
   const policy: Policy = {
@@ -139,16 +140,15 @@ function compileTriggers(spec: BurstScalerSpec, issues: SpecIssue[]): TriggerPol
   const compiled: TriggerPolicy[] = [];
   triggers.forEach((trigger, index) => {
     const path = childPath('spec.triggers', index);
-    const name = trigger.name ?? `${trigger.type}-${index}`;
+    const name = triggerName(trigger, index, path, issues);
     const earlier = namedAt.get(name);
+    const explicit = trigger.name !== undefined || trigger.metadata?.name !== undefined;
     if (earlier !== undefined) {
       issues.push({
-        path: trigger.name === undefined ? path : childPath(path, 'name'),
+        path: explicit ? childPath(path, 'name') : path,
         message:
           `duplicate trigger name "${name}" (also ${earlier})` +
-          (trigger.name === undefined
-            ? `; "${name}" is this trigger's default name: give one of them a name`
-            : ''),
+          (explicit ? '' : `; "${name}" is this trigger's default name: give one of them a name`),
       });
     } else {
       namedAt.set(name, path);
@@ -171,6 +171,31 @@ function compileTriggers(spec: BurstScalerSpec, issues: SpecIssue[]): TriggerPol
     });
   });
   return compiled;
+}
+
+/**
+ * A trigger's name: `name`, or KEDA-style `metadata.name`, or `<type>-<index>`. `metadata.name` follows the
+ * same rule as `name` (a DNS label), and the two must agree when both are given.
+ */
+function triggerName(
+  trigger: NonNullable<BurstScalerSpec['triggers']>[number],
+  index: number,
+  path: string,
+  issues: SpecIssue[],
+): string {
+  const fromMetadata = trigger.metadata?.name;
+  if (fromMetadata !== undefined) {
+    const at = `${path}.metadata.name`;
+    if (!DNS_LABEL.test(fromMetadata)) {
+      issues.push({
+        path: at,
+        message: `must be at most 63 lowercase letters, digits and "-", starting and ending with a letter or digit, got ${describeValue(fromMetadata)}`,
+      });
+    } else if (trigger.name !== undefined && trigger.name !== fromMetadata) {
+      issues.push({ path: at, message: `conflicts with ${path}.name ("${trigger.name}"); give one name` });
+    }
+  }
+  return trigger.name ?? fromMetadata ?? `${trigger.type}-${index}`;
 }
 
 function compileBurst(spec: BurstScalerSpec, issues: SpecIssue[]): Policy['burst'] {

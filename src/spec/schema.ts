@@ -270,7 +270,7 @@ const TriggerSchema = Type.Object(
         maxLength: 63,
         pattern: DNS_LABEL,
         description:
-          'Stable name of the trigger, used in metrics, events and `spillway explain`. Unique within the BurstScaler. Defaults to `<type>-<index>` (for example `prometheus-1`).',
+          'Stable name of the trigger, used in metrics, events and `spillway explain`. Unique within the BurstScaler. Defaults to `metadata.name` if set (as in KEDA), else `<type>-<index>` (for example `prometheus-1`).',
       }),
     ),
     metadata: Type.Optional(
@@ -428,7 +428,7 @@ const AciSchema = Type.Object(
         minLength: 1,
         maxLength: 1024,
         description:
-          'Resource ID of a subnet delegated to Microsoft.ContainerInstance/containerGroups, so that ACI replicas get private IPs in the cluster’s virtual network. Not available with priority Spot.',
+          'Resource ID of a subnet delegated to Microsoft.ContainerInstance/containerGroups, so that ACI replicas get private IPs in the cluster’s virtual network. Not available with priority Spot. Unset: container groups run outside any virtual network, which suits workers that pull their work (queues).',
       }),
     ),
     priority: Type.Optional(
@@ -480,7 +480,7 @@ const EndpointSliceSchema = Type.Object(
   },
   {
     description:
-      'Publish Ready ACI replicas in an EndpointSlice of this Service (label kubernetes.io/service-name). Needs burst.aci.subnetId.',
+      'Publish Ready ACI replicas in an EndpointSlice of this Service (label kubernetes.io/service-name). Needs burst.aci.subnetId. Unset: ACI replicas receive no Service traffic.',
   },
 );
 

@@ -69,18 +69,16 @@ export const strictSpecSchema: JsonSchemaNode = closeObjects(toPlainSchema(Burst
 const validateSpec = newAjv().compile<BurstScalerSpec>(strictSpecSchema);
 
 /**
- * Checks the shape of a spec (types, enums, bounds, patterns, required and unknown fields) and returns
- * every issue found; an empty list means `spec` is a {@link BurstScalerSpec}. Does not modify `spec`.
+ * Checks the shape of a spec (types, enums, bounds, patterns, required and unknown fields). Returns the
+ * spec, typed, or every issue found. Does not modify `spec`.
  */
-export function checkSpecShape(spec: unknown, path = 'spec'): SpecIssue[] {
-  if (validateSpec(spec)) return [];
+export function checkSpecShape(
+  spec: unknown,
+  path = 'spec',
+): { ok: true; spec: BurstScalerSpec } | { ok: false; issues: SpecIssue[] } {
+  if (validateSpec(spec)) return { ok: true, spec };
   const issues = (validateSpec.errors ?? []).map((error) => toIssue(error, spec, path));
-  return dedupe(issues);
-}
-
-/** Type guard over {@link checkSpecShape}. */
-export function isSpecShape(spec: unknown): spec is BurstScalerSpec {
-  return validateSpec(spec);
+  return { ok: false, issues: dedupe(issues) };
 }
 
 function dedupe(issues: SpecIssue[]): SpecIssue[] {
