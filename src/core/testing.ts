@@ -268,9 +268,12 @@ export function applyActions(snapshot: Snapshot, actions: Action[], now: number)
     }
   }
   if (next.burstSpendUSDPerHour !== undefined) {
-    next.burstSpendUSDPerHour = next.burst
-      .filter((g) => g.state !== 'Failed' && g.state !== 'Stopped')
-      .reduce((sum, g) => sum + burstReplicaHourUSD(g, next.prices), 0);
+    // The spend covers every scaler sharing the budget: adjust it by this scaler's change only.
+    const spend = (groups: BurstReplica[]) =>
+      groups
+        .filter((g) => g.state !== 'Failed' && g.state !== 'Stopped')
+        .reduce((sum, g) => sum + burstReplicaHourUSD(g, next.prices), 0);
+    next.burstSpendUSDPerHour += spend(next.burst) - spend(snapshot.burst);
   }
   return next;
 }

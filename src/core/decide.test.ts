@@ -1,0 +1,674 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { decide } from './decide.ts';
+import {
+  actionCounts,
+  actionsOf,
+  applyActions,
+  group,
+  MINUTE,
+  pendingPods,
+  SECOND,
+  startGroups,
+  T0,
+  testPolicy,
+  testSnapshot,
+  vmPods,
+} from './testing.ts';
+import { emptyState } from './types.ts';
+import type { BurstReplica, Decision, Policy, ScalerState, Snapshot } from './types.ts';
+
+const state = (fields: Partial<ScalerState> = {}): ScalerState => ({ ...emptyState(), ...fields });
+/** VMs at a 40% savings-plan discount: a new node beats ACI for bursts longer than ~32 min. */
+const discounted = testPolicy({ vm: { discountPercent: 40 } });
+const listPrice = testPolicy();
+
+/** `count` ACI groups of the default template, Running and Ready, created `ageMs` ago. */
+const running = (
+  policy: Policy,
+  count: number,
+  ageMs: number,
+  fields: Partial<BurstReplica> = {},
+  from = 0,
+) =>
+  Array.from({ length: count }, (_, i) =>
+    group(policy, from + i, {
+      createdAt: T0 - ageMs + i * SECOND,
+      readyAt: T0 - ageMs + 40 * SECOND,
+      ...fields,
+    }),
+  );
+
+const condition = (d: Decision, type: string) => d.conditions.find((c) => c.type === type);
+const emits = (d: Decision) => actionsOf(d.actions, 'Emit');
+/** Actions that change the world (everything except the status patch and events). */
+const changes = (d: Decision) => d.actions.filter((a) => a.kind !== 'PatchStatus' && a.kind !== 'Emit');
+
+describe('decide: bridge or spill', () => {
+  it('a 2-minute burst on a cluster with no free VM spills only', () => {
+    // The burst began 2 minutes ago; ACI already serves it. A node would be paid 15 minutes for a burst
+    // expected to last about 2 more: spill, even though VMs are 40% off.
+    const snapshot = testSnapshot({
+      now: T0,
+      queue: 120,
+      pods: vmPods(6, T0),
+      burst: running(discounted, 6, 2 * MINUTE),
+    });
+    const d = decide(
+      snapshot,
+      discounted,
+      state({ lastDesired: 12, burstStartedAt: T0 - 2 * MINUTE, burstBaseline: 6, mode: 'spill' }),
+      T0,
+    );
+    expect(d).toMatchObject({ desiredReplicas: 12, vmReplicas: 6, aciReplicas: 6, mode: 'spill' });
+    expect(changes(d)).toEqual([]);
+    expect(d.explanation.cost.join('\n')).toMatch(/Chosen: spill only \(6 on ACI\)/);
+  });
+
+  it('the first tick of a burst spills at once: creates ACI groups, Deployment stays at VM capacity', () => {
+    const snapshot = testSnapshot({ now: T0, queue: 120, pods: vmPods(6, T0) });
+    const d = decide(snapshot, discounted, state({ lastDesired: 6 }), T0);
+    expect(d.mode).toBe('spill');
+    expect(actionCounts(d.actions)).toMatchObject({ CreateBurst: 6, PatchStatus: 1 });
+    expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([]);
+    expect(emits(d).map((e) => e.reason)).toEqual(
+      expect.arrayContaining(['SpillingToACI', 'PlacementChanged']),
+    );
+    expect(d.state.burstStartedAt).toBe(T0);
+  });
+
+  it('a burst lasting an hour bridges: the Deployment grows so the cluster autoscaler adds VMs', () => {
+    const snapshot = testSnapshot({
+      now: T0,
+      queue: 120,
+      pods: vmPods(6, T0),
+      burst: running(discounted, 6, 60 * MINUTE),
+    });
+    const d = decide(
+      snapshot,
+      discounted,
+      state({ lastDesired: 12, burstStartedAt: T0 - 60 * MINUTE, burstBaseline: 6, mode: 'spill' }),
+      T0,
+    );
+    expect(d.mode).toBe('bridge');
+    expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([expect.objectContaining({ replicas: 12 })]);
+    expect(actionsOf(d.actions, 'CreateBurst')).toEqual([]); // the 6 ACI replicas cover the pending pods
+    expect(d.explanation.cost.join('\n')).toMatch(/Chosen: bridge 6 on 2 new node\(s\)/);
+    expect(emits(d).find((e) => e.reason === 'PlacementChanged')?.message).toContain('spill → bridge');
+  });
+
+  it('at list prices even an hour-long burst spills: a steady ACI share beats a new node', () => {
+    const snapshot = testSnapshot({
+      now: T0,
+      queue: 120,
+      pods: vmPods(6, T0),
+      burst: running(listPrice, 6, 60 * MINUTE),
+    });
+    const d = decide(
+      snapshot,
+      listPrice,
+      state({ lastDesired: 12, burstStartedAt: T0 - 60 * MINUTE, burstBaseline: 6, mode: 'spill' }),
+      T0,
+    );
+    expect(d.mode).toBe('spill');
+    expect(changes(d)).toEqual([]);
+    const cost = d.explanation.cost.join('\n');
+    expect(cost).toContain('$0.0596/h'); // ACI replica-hour
+    expect(cost).toContain('$0.0640/h per VM replica');
+    expect(cost).toContain('Break-even: never');
+  });
+
+  it('a node that would be mostly empty is not added: 2 full nodes, the 7th replica stays on ACI', () => {
+    const snapshot = testSnapshot({ now: T0, queue: 130, pods: vmPods(6, T0) });
+    const d = decide(
+      snapshot,
+      discounted,
+      state({ lastDesired: 13, burstStartedAt: T0 - 60 * MINUTE, burstBaseline: 6 }),
+      T0,
+    );
+    expect(d.mode).toBe('bridge');
+    expect(d.aciReplicas).toBe(7); // 6 bridge while the 2 nodes boot + 1 steady
+    expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([expect.objectContaining({ replicas: 12 })]);
+    expect(actionsOf(d.actions, 'CreateBurst')).toHaveLength(7);
+    expect(d.explanation.placement.join('\n')).toContain(
+      '1 more run on ACI only (cheaper than a mostly empty node)',
+    );
+  });
+
+  it('free VM capacity means no ACI at all', () => {
+    const snapshot = testSnapshot({ now: T0, queue: 120, pods: vmPods(6, T0), freeSlots: 6 });
+    const d = decide(snapshot, listPrice, state({ lastDesired: 6 }), T0);
+    expect(d).toMatchObject({ desiredReplicas: 12, vmReplicas: 12, aciReplicas: 0, mode: 'none' });
+    expect(actionCounts(changes(d))).toEqual({ ScaleDeployment: 1 });
+    expect(condition(d, 'Bursting')).toMatchObject({ status: 'False', reason: 'NoOverflow' });
+  });
+
+  it.each([
+    ['Ready within an ACI start: no ACI, pods wait for the node', 30 * SECOND, 0, 'none'],
+    ['Ready in 4 minutes: ACI bridges until then', 4 * MINUTE, 3, 'bridge'],
+  ])('an incoming node %s', (_what, readyIn, aci, mode) => {
+    const snapshot = testSnapshot({
+      now: T0,
+      queue: 90,
+      pods: vmPods(6, T0),
+      incoming: [{ slots: 3, readyAt: T0 + readyIn }],
+    });
+    const d = decide(snapshot, listPrice, state({ lastDesired: 6 }), T0);
+    expect(d).toMatchObject({ aciReplicas: aci, mode });
+    expect(actionsOf(d.actions, 'CreateBurst')).toHaveLength(aci);
+    expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([expect.objectContaining({ replicas: 9 })]);
+  });
+
+  it.each([
+    ['longer than the grace: the free slots evidently do not fit, ACI covers them', 30 * SECOND, 3],
+    ['within the grace: the scheduler may still place them', 10 * SECOND, 0],
+  ])('pods unschedulable %s', (_what, pendingFor, aci) => {
+    const pods = [...vmPods(6, T0), ...pendingPods(3, T0 - pendingFor)];
+    const snapshot = testSnapshot({ now: T0, queue: 90, pods, freeSlots: 3 });
+    const d = decide(snapshot, listPrice, state({ lastDesired: 9 }), T0);
+    expect(d.aciReplicas).toBe(aci);
+    expect(actionsOf(d.actions, 'CreateBurst')).toHaveLength(aci);
+  });
+});
+
+describe('decide: limits and refusals', () => {
+  it('budget exhausted: no new ACI, the overflow pends for VMs, and the condition says what to change', () => {
+    const policy = testPolicy({ budget: { maxBurstUSDPerHour: 0.1 } });
+    const snapshot = testSnapshot({ now: T0, queue: 120, pods: vmPods(6, T0), burstSpendUSDPerHour: 0.09 });
+    const d = decide(snapshot, policy, state({ lastDesired: 6 }), T0);
+    expect(actionsOf(d.actions, 'CreateBurst')).toEqual([]);
+    expect(d.aciReplicas).toBe(0);
+    expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([expect.objectContaining({ replicas: 12 })]);
+    const budget = condition(d, 'BudgetExhausted');
+    expect(budget).toMatchObject({ status: 'True', reason: 'BudgetExhausted' });
+    expect(budget?.message).toContain('ACI spend $0.09/h of a $0.10/h budget');
+    expect(budget?.message).toContain('room for 0 more replica(s) at $0.0596/h each');
+    expect(budget?.message).toContain('Raise spec.cost.budget.maxBurstUSDPerHour to at least $0.45/h');
+    expect(emits(d)).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'BudgetExhausted' }));
+  });
+
+  it('a budget with room for some: creates only those', () => {
+    const policy = testPolicy({ budget: { maxBurstUSDPerHour: 0.25 } });
+    const snapshot = testSnapshot({ now: T0, queue: 120, pods: vmPods(6, T0) });
+    const d = decide(snapshot, policy, state({ lastDesired: 6 }), T0);
+    expect(actionsOf(d.actions, 'CreateBurst')).toHaveLength(4); // 4 × $0.0596 = $0.2385 ≤ $0.25
+    expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([expect.objectContaining({ replicas: 8 })]);
+    expect(condition(d, 'BudgetExhausted')?.status).toBe('True');
+  });
+
+  it('maxBurstReplicas caps ACI; the rest pend for VMs', () => {
+    const policy = testPolicy({ burst: { maxBurstReplicas: 2 } });
+    const d = decide(
+      testSnapshot({ now: T0, queue: 120, pods: vmPods(6, T0) }),
+      policy,
+      state({ lastDesired: 6 }),
+      T0,
+    );
+    expect(d.aciReplicas).toBe(2);
+    expect(actionsOf(d.actions, 'CreateBurst')).toHaveLength(2);
+    expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([expect.objectContaining({ replicas: 10 })]);
+    expect(condition(d, 'Degraded')).toMatchObject({ status: 'True', reason: 'MaxBurstReached' });
+  });
+
+  it('ACI core quota caps new replicas and surfaces as Degraded', () => {
+    const snapshot = testSnapshot({
+      now: T0,
+      queue: 120,
+      pods: vmPods(6, T0),
+      quota: [
+        { region: 'eastus', limitCores: 100, usedCores: 98 },
+        { region: 'eastus2', limitCores: 100, usedCores: 99 },
+      ],
+    });
+    const d = decide(snapshot, listPrice, state({ lastDesired: 6 }), T0);
+    expect(actionsOf(d.actions, 'CreateBurst')).toHaveLength(3);
+    expect(condition(d, 'Degraded')).toMatchObject({ status: 'True', reason: 'QuotaExhausted' });
+    expect(condition(d, 'Degraded')?.message).toContain('eastus 98/100 used, eastus2 99/100 used');
+  });
+
+  it('not burstable: VM only, Burstable=False with the reasons', () => {
+    const reasons = ['volumes[0] (data): persistentVolumeClaim volumes are not supported on ACI'];
+    const snapshot = testSnapshot({
+      now: T0,
+      queue: 120,
+      pods: vmPods(6, T0),
+      burstable: { ok: false, reasons },
+    });
+    const d = decide(snapshot, listPrice, state({ lastDesired: 6 }), T0);
+    expect(d).toMatchObject({ aciReplicas: 0, mode: 'none' });
+    expect(actionCounts(changes(d))).toEqual({ ScaleDeployment: 1 });
+    expect(condition(d, 'Burstable')).toMatchObject({ status: 'False', reason: 'NotBurstable' });
+    expect(condition(d, 'Burstable')?.message).toContain(reasons[0]);
+    expect(emits(d)).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'NotBurstable' }));
+  });
+
+  it('target missing: no actions but status, Ready=False TargetNotFound, the event once', () => {
+    const snapshot: Snapshot = { ...testSnapshot({ now: T0, queue: 120 }) };
+    delete snapshot.target;
+    const d = decide(snapshot, listPrice, state(), T0);
+    expect(actionCounts(d.actions)).toEqual({ PatchStatus: 1, Emit: 1 });
+    expect(condition(d, 'Ready')).toMatchObject({ status: 'False', reason: 'TargetNotFound' });
+    expect(condition(d, 'Ready')?.message).toContain('Deployment shop/orders-worker not found');
+    const again = decide(snapshot, listPrice, d.state, T0 + 15 * SECOND);
+    expect(actionCounts(again.actions)).toEqual({ PatchStatus: 1 });
+  });
+
+  it('target missing for 5 minutes: its ACI replicas are drained so they stop billing', () => {
+    const snapshot: Snapshot = {
+      ...testSnapshot({ now: T0, queue: 0, burst: running(listPrice, 2, 30 * MINUTE) }),
+    };
+    delete snapshot.target;
+    const first = decide(snapshot, listPrice, state(), T0);
+    expect(actionsOf(first.actions, 'DrainBurst')).toEqual([]);
+    const later = decide(snapshot, listPrice, first.state, T0 + 5 * MINUTE);
+    expect(actionsOf(later.actions, 'DrainBurst')).toHaveLength(2);
+  });
+});
+
+describe('decide: scale-in and hand-back', () => {
+  const bridged = (readyNew: number) => {
+    const pods = [...vmPods(6, T0), ...vmPods(6, T0, 3, 6)];
+    for (let i = 6 + readyNew; i < 12; i++) pods[i] = { ...pods[i]!, ready: false };
+    return testSnapshot({ now: T0, queue: 120, pods, burst: running(discounted, 6, 6 * MINUTE) });
+  };
+  const bridging = state({
+    lastDesired: 12,
+    burstStartedAt: T0 - 60 * MINUTE,
+    burstBaseline: 6,
+    mode: 'bridge',
+  });
+
+  it('VM nodes become Ready during a burst: ACI replicas are drained, then deleted after the grace period', () => {
+    const d = decide(bridged(6), discounted, bridging, T0);
+    expect(actionCounts(changes(d))).toEqual({ DrainBurst: 6 });
+    expect(d.mode).toBe('none');
+    const drained = applyActions(bridged(6), d.actions, T0);
+    const during = decide(drained, discounted, d.state, T0 + 30 * SECOND);
+    expect(changes(during)).toEqual([]);
+    const after = decide(drained, discounted, during.state, T0 + 61 * SECOND);
+    expect(actionCounts(changes(after))).toEqual({ DeleteBurst: 6 });
+    expect(emits(after).map((e) => e.reason)).toContain('DeletedACI');
+  });
+
+  it('VM pods scheduled but not Ready yet: only the ACI replicas they replace are drained, newest first', () => {
+    const d = decide(bridged(3), discounted, bridging, T0);
+    const drains = actionsOf(d.actions, 'DrainBurst');
+    expect(drains).toHaveLength(3);
+    // running() creates index i one second after index i-1: the newest are 5, 4, 3.
+    expect(drains.map((a) => a.name)).toEqual([
+      'shop-orders-worker-x-5',
+      'shop-orders-worker-x-4',
+      'shop-orders-worker-x-3',
+    ]);
+  });
+
+  it('scale-in removes ACI replicas before VM pods', () => {
+    const snapshot = testSnapshot({
+      now: T0,
+      queue: 90,
+      pods: vmPods(6, T0),
+      burst: running(listPrice, 6, 30 * MINUTE),
+    });
+    const d = decide(
+      snapshot,
+      listPrice,
+      state({ lastDesired: 12, mode: 'spill', burstStartedAt: T0 - 30 * MINUTE, burstBaseline: 6 }),
+      T0,
+    );
+    expect(d.desiredReplicas).toBe(9);
+    expect(actionCounts(changes(d))).toEqual({ DrainBurst: 3 });
+  });
+
+  it('scale-in below VM capacity: all ACI drained, then VM pods chosen so whole nodes empty', () => {
+    const pods = [...vmPods(6, T0), ...vmPods(1, T0, 1, 9)]; // node-0 ×3, node-1 ×3, node-9 ×1
+    const snapshot = testSnapshot({ now: T0, queue: 40, pods, burst: running(listPrice, 6, 30 * MINUTE) });
+    const d = decide(
+      snapshot,
+      listPrice,
+      state({ lastDesired: 13, mode: 'spill', burstStartedAt: T0 - 30 * MINUTE, burstBaseline: 7 }),
+      T0,
+    );
+    expect(actionsOf(d.actions, 'DrainBurst')).toHaveLength(6);
+    expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([expect.objectContaining({ replicas: 4 })]);
+    const costs = actionsOf(d.actions, 'SetPodDeletionCost');
+    expect(costs.find((c) => c.pod === 'orders-worker-9')?.cost).toBe(0); // the lone pod's node empties first
+    expect(d.actions.indexOf(costs[0]!)).toBeLessThan(
+      d.actions.findIndex((a) => a.kind === 'ScaleDeployment'),
+    );
+  });
+});
+
+describe('decide: failures and rollouts', () => {
+  const spill = state({ lastDesired: 12, mode: 'spill', burstStartedAt: T0 - 10 * MINUTE, burstBaseline: 6 });
+
+  it('a failed group is deleted and replaced, with a Warning and Degraded', () => {
+    const burst = running(listPrice, 6, 10 * MINUTE);
+    burst[2] = { ...burst[2]!, state: 'Failed', ready: false, failureReason: 'ContainerCrashed' };
+    const d = decide(testSnapshot({ now: T0, queue: 120, pods: vmPods(6, T0), burst }), listPrice, spill, T0);
+    expect(actionsOf(d.actions, 'DeleteBurst').map((a) => a.name)).toEqual([burst[2].name]);
+    expect(actionsOf(d.actions, 'CreateBurst').map((a) => a.index)).toEqual([6]);
+    expect(emits(d)).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'ACIReplicaFailed' }));
+    expect(condition(d, 'Degraded')).toMatchObject({ status: 'True', reason: 'ReplacingFailedReplicas' });
+  });
+
+  it('InaccessibleImage: not replaced, Degraded says why, the overflow goes to VMs', () => {
+    const burst = running(listPrice, 6, 30 * SECOND, {
+      state: 'Failed',
+      ready: false,
+      failureReason: 'InaccessibleImage',
+    });
+    const snapshot = testSnapshot({ now: T0, queue: 120, pods: vmPods(6, T0), burst });
+    const d = decide(snapshot, listPrice, spill, T0);
+    expect(actionsOf(d.actions, 'CreateBurst')).toEqual([]);
+    expect(actionsOf(d.actions, 'DeleteBurst')).toHaveLength(5); // one is kept as the marker
+    expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([expect.objectContaining({ replicas: 12 })]);
+    expect(condition(d, 'Degraded')).toMatchObject({ status: 'True', reason: 'InaccessibleImage' });
+    expect(condition(d, 'Degraded')?.message).toContain('Check the image name and tag');
+    const after = applyActions(snapshot, d.actions, T0);
+    const again = decide(after, listPrice, d.state, T0 + 15 * SECOND);
+    expect(changes(again)).toEqual([]);
+    expect(emits(again)).toEqual([]);
+  });
+
+  it('a template change rolls ACI replicas within maxSurge/maxUnavailable until all run the new one', () => {
+    const policy = listPrice;
+    let snapshot = testSnapshot({
+      now: T0,
+      queue: 100,
+      pods: vmPods(6, T0),
+      burst: running(policy, 4, 30 * MINUTE),
+      templateHash: 'tpl-2',
+    });
+    let s = state({ lastDesired: 10, mode: 'spill', burstStartedAt: T0 - 30 * MINUTE, burstBaseline: 6 });
+    let now = T0;
+    for (let tick = 0; tick < 40; tick++) {
+      const d = decide(snapshot, policy, s, now);
+      snapshot = startGroups(applyActions(snapshot, d.actions, now), now);
+      s = d.state;
+      const live = snapshot.burst.filter((g) => g.drainingSince === undefined);
+      expect(live.length).toBeLessThanOrEqual(5); // 4 + maxSurge 1
+      expect(live.filter((g) => g.ready).length).toBeGreaterThanOrEqual(4); // maxUnavailable 0
+      now += 15 * SECOND;
+      if (snapshot.burst.every((g) => g.templateHash === 'tpl-2') && snapshot.burst.length === 4) break;
+    }
+    expect(snapshot.burst.map((g) => g.templateHash)).toEqual(['tpl-2', 'tpl-2', 'tpl-2', 'tpl-2']);
+  });
+
+  it('a rollout whose new groups cannot pull the image stops and keeps the old ones', () => {
+    const burst = [
+      ...running(listPrice, 4, 30 * MINUTE),
+      group(listPrice, 4, {
+        createdAt: T0 - 20 * SECOND,
+        state: 'Failed',
+        ready: false,
+        failureReason: 'InaccessibleImage',
+        templateHash: 'tpl-2',
+      }),
+    ];
+    const snapshot = testSnapshot({ now: T0, queue: 100, pods: vmPods(6, T0), burst, templateHash: 'tpl-2' });
+    const d = decide(
+      snapshot,
+      listPrice,
+      state({ lastDesired: 10, mode: 'spill', burstStartedAt: T0 - 30 * MINUTE, burstBaseline: 6 }),
+      T0,
+    );
+    expect(changes(d)).toEqual([]);
+    expect(condition(d, 'Degraded')).toMatchObject({ status: 'True', reason: 'RolloutStopped' });
+  });
+});
+
+describe('decide: idempotency (decide, execute, decide again on the result)', () => {
+  const cases: [string, Snapshot, Policy, ScalerState][] = [
+    [
+      'first tick of a spill',
+      testSnapshot({ now: T0, queue: 120, pods: vmPods(6, T0) }),
+      discounted,
+      state({ lastDesired: 6 }),
+    ],
+    [
+      'fresh bridge',
+      testSnapshot({ now: T0, queue: 130, pods: vmPods(6, T0) }),
+      discounted,
+      state({ lastDesired: 13, burstStartedAt: T0 - 60 * MINUTE, burstBaseline: 6 }),
+    ],
+    [
+      'budget allows some',
+      testSnapshot({ now: T0, queue: 120, pods: vmPods(6, T0), burstSpendUSDPerHour: 0.1 }),
+      testPolicy({ budget: { maxBurstUSDPerHour: 0.25 } }),
+      state({ lastDesired: 6 }),
+    ],
+    [
+      'scale-in with deletion costs',
+      testSnapshot({ now: T0, queue: 40, pods: vmPods(7, T0, 3), burst: running(listPrice, 3, 30 * MINUTE) }),
+      listPrice,
+      state({ lastDesired: 10, mode: 'spill' }),
+    ],
+    [
+      'template rollout',
+      testSnapshot({
+        now: T0,
+        queue: 100,
+        pods: vmPods(6, T0),
+        burst: running(listPrice, 4, 30 * MINUTE),
+        templateHash: 'tpl-2',
+      }),
+      listPrice,
+      state({ lastDesired: 10, mode: 'spill' }),
+    ],
+  ];
+  it.each(cases)('%s', (_what, snapshot, policy, s) => {
+    const first = decide(snapshot, policy, s, T0);
+    expect(changes(first).length).toBeGreaterThan(0);
+    const after = applyActions(snapshot, first.actions, T0);
+    const second = decide(after, policy, first.state, T0);
+    expect(changes(second)).toEqual([]);
+    expect(emits(second)).toEqual([]);
+  });
+});
+
+describe('decide: explanation and status', () => {
+  it('shows the arithmetic and patches status every tick', () => {
+    const snapshot = testSnapshot({ now: T0, queue: 120, pods: vmPods(6, T0) });
+    const d = decide(snapshot, discounted, state({ lastDesired: 6 }), T0);
+    expect(d.explanation.cost[0]).toContain('ACI bills 1 vCPU + 4.3 GB per replica');
+    expect(d.explanation.cost.join('\n')).toContain('× (1 − 40% discount) = $0.1152/h');
+    expect(d.explanation.placement.join('\n')).toContain('Deployment replicas: 6; mode: spill');
+    const status = actionsOf(d.actions, 'PatchStatus')[0]?.status;
+    expect(status).toMatchObject({
+      observedGeneration: 3,
+      desiredReplicas: 12,
+      vmReplicas: 6,
+      aciReplicas: 0,
+      mode: 'spill',
+    });
+    expect(status?.lastDecision.summary).toBe('desired 12: 6 on VM, 6 on ACI (spill), Deployment 6');
+    expect(status?.conditions.map((c) => c.type)).toEqual([
+      'Ready',
+      'Active',
+      'Bursting',
+      'Degraded',
+      'BudgetExhausted',
+      'Burstable',
+      'Fallback',
+    ]);
+    expect(status?.costUSDPerHour).toBeCloseTo(6 * 0.0384, 6);
+  });
+});
+
+describe('decide: properties', () => {
+  const groupArb = (i: number) =>
+    fc
+      .record({
+        state: fc.constantFrom('Pending', 'Running', 'Running', 'Failed', 'Stopped', 'Unknown'),
+        ready: fc.boolean(),
+        ageSeconds: fc.integer({ min: 0, max: 7200 }),
+        draining: fc.option(fc.integer({ min: 0, max: 120 }), { nil: undefined }),
+        oldTemplate: fc.boolean(),
+        failureReason: fc.constantFrom(undefined, 'InaccessibleImage', 'ContainerCrashed'),
+      })
+      .map((g) =>
+        group(listPrice, i, {
+          createdAt: T0 - g.ageSeconds * SECOND,
+          state: g.state,
+          ready: g.state === 'Running' && g.ready,
+          templateHash: g.oldTemplate ? 'tpl-0' : 'tpl-1',
+          ...(g.draining !== undefined ? { drainingSince: T0 - g.draining * SECOND } : {}),
+          ...(g.state === 'Failed' && g.failureReason ? { failureReason: g.failureReason } : {}),
+        }),
+      );
+  const world = fc.record({
+    queue: fc.integer({ min: 0, max: 5000 }),
+    vmPods: fc.integer({ min: 0, max: 40 }),
+    freeSlots: fc.integer({ min: 0, max: 20 }),
+    slotsPerNode: fc.integer({ min: 0, max: 8 }),
+    incoming: fc.array(
+      fc.record({ slots: fc.integer({ min: 0, max: 8 }), inSeconds: fc.integer({ min: 0, max: 900 }) }),
+      { maxLength: 3 },
+    ),
+    groups: fc
+      .integer({ min: 0, max: 12 })
+      .chain((n) => fc.tuple(...Array.from({ length: n }, (_, i) => groupArb(i)))),
+    maxBurst: fc.integer({ min: 0, max: 15 }),
+    maxReplicas: fc.integer({ min: 1, max: 300 }),
+    budget: fc.option(fc.double({ min: 0, max: 2, noNaN: true }), { nil: undefined }),
+    spend: fc.option(fc.double({ min: 0, max: 2, noNaN: true }), { nil: undefined }),
+    burstable: fc.boolean(),
+    discount: fc.integer({ min: 0, max: 60 }),
+    burstAgeMinutes: fc.option(fc.integer({ min: 0, max: 240 }), { nil: undefined }),
+    mode: fc.constantFrom(undefined, 'none', 'bridge', 'spill'),
+  });
+  const ownSpend = (groups: BurstReplica[]) =>
+    groups.filter((g) => g.state !== 'Failed' && g.state !== 'Stopped').length * 0.05963328;
+  type World = typeof world extends fc.Arbitrary<infer T> ? T : never;
+  const build = (w: World) => {
+    const policy = testPolicy({
+      maxReplicas: w.maxReplicas,
+      burst: { maxBurstReplicas: w.maxBurst },
+      vm: { discountPercent: w.discount },
+      ...(w.budget !== undefined ? { budget: { maxBurstUSDPerHour: w.budget } } : {}),
+    });
+    const snapshot = testSnapshot({
+      now: T0,
+      queue: w.queue,
+      pods: vmPods(w.vmPods, T0),
+      freeSlots: w.freeSlots,
+      slotsPerNode: w.slotsPerNode,
+      incoming: w.incoming.map((n) => ({ slots: n.slots, readyAt: T0 + n.inSeconds * SECOND })),
+      burst: w.groups,
+      burstable: w.burstable
+        ? { ok: true }
+        : { ok: false, reasons: ['hostPath volumes are not supported on ACI'] },
+      // Spend covers every scaler sharing the budget: the others' (generated) plus this one's groups.
+      ...(w.spend !== undefined ? { burstSpendUSDPerHour: w.spend + ownSpend(w.groups) } : {}),
+    });
+    const s = state({
+      // Within [minReplicas, maxReplicas]: outside, the HPA first clamps and scales on metrics a tick later.
+      lastDesired: Math.max(1, Math.min(w.vmPods + w.groups.length, w.maxReplicas)),
+      ...(w.mode ? { mode: w.mode } : {}),
+      ...(w.burstAgeMinutes !== undefined
+        ? { burstStartedAt: T0 - w.burstAgeMinutes * MINUTE, burstBaseline: w.vmPods }
+        : {}),
+    });
+    return { policy, snapshot, s };
+  };
+  const liveCount = (snapshot: Snapshot) =>
+    snapshot.burst.filter(
+      (g) => g.drainingSince === undefined && g.state !== 'Failed' && g.state !== 'Stopped',
+    ).length;
+
+  it('never plans more ACI replicas than maxBurstReplicas, nor a total above maxReplicas', () => {
+    fc.assert(
+      fc.property(world, (w) => {
+        const { policy, snapshot, s } = build(w);
+        const d = decide(snapshot, policy, s, T0);
+        expect(d.aciReplicas).toBeLessThanOrEqual(w.maxBurst);
+        expect(d.desiredReplicas).toBeLessThanOrEqual(w.maxReplicas);
+        expect(d.vmReplicas + d.aciReplicas).toBeLessThanOrEqual(w.maxReplicas);
+        for (const a of actionsOf(d.actions, 'ScaleDeployment'))
+          expect(a.replicas).toBeLessThanOrEqual(w.maxReplicas);
+        const after = applyActions(snapshot, d.actions, T0);
+        expect(liveCount(after)).toBeLessThanOrEqual(Math.max(w.maxBurst, liveCount(snapshot)));
+        // Creates only fill room left under maxBurstReplicas after this tick's removals.
+        const removedLive = [
+          ...actionsOf(d.actions, 'DrainBurst'),
+          ...actionsOf(d.actions, 'DeleteBurst'),
+        ].filter(
+          (a) => liveCount({ ...snapshot, burst: snapshot.burst.filter((g) => g.name === a.name) }) === 1,
+        ).length;
+        expect(actionsOf(d.actions, 'CreateBurst').length).toBeLessThanOrEqual(
+          Math.max(0, w.maxBurst - (liveCount(snapshot) - removedLive)),
+        );
+        const names = snapshot.burst.map((g) => g.name);
+        for (const c of actionsOf(d.actions, 'CreateBurst')) expect(names).not.toContain(c.name);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('never creates ACI replicas when the budget has no room for one more', () => {
+    fc.assert(
+      fc.property(world, (w) => {
+        const { policy, snapshot, s } = build(w);
+        const d = decide(snapshot, policy, s, T0);
+        const perReplica = 0.05963328;
+        const spend = snapshot.burstSpendUSDPerHour ?? ownSpend(snapshot.burst);
+        if (w.budget !== undefined && spend + perReplica > w.budget + 1e-9) {
+          expect(actionsOf(d.actions, 'CreateBurst')).toEqual([]);
+        }
+        if (w.budget !== undefined && spend <= w.budget) {
+          const created = actionsOf(d.actions, 'CreateBurst').length;
+          expect(spend + created * perReplica).toBeLessThanOrEqual(w.budget + 1e-9);
+        }
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('is idempotent: deciding again on the executed result creates, scales and drains nothing more', () => {
+    fc.assert(
+      fc.property(world, (w) => {
+        const { policy, snapshot, s } = build(w);
+        const first = decide(snapshot, policy, s, T0);
+        const second = decide(applyActions(snapshot, first.actions, T0), policy, first.state, T0);
+        const counts = actionCounts(second.actions);
+        expect(counts.CreateBurst ?? 0).toBe(0);
+        expect(counts.ScaleDeployment ?? 0).toBe(0);
+        expect(counts.DrainBurst ?? 0).toBe(0);
+        expect(counts.SetPodDeletionCost ?? 0).toBe(0);
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('over many ticks from scratch, live ACI replicas stay within maxBurstReplicas and the budget', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.integer({ min: 0, max: 400 }), { minLength: 5, maxLength: 30 }),
+        fc.integer({ min: 0, max: 10 }),
+        fc.double({ min: 0.05, max: 1, noNaN: true }),
+        (queues, maxBurst, budget) => {
+          const policy = testPolicy({
+            burst: { maxBurstReplicas: maxBurst },
+            budget: { maxBurstUSDPerHour: budget },
+          });
+          let snapshot = testSnapshot({ now: T0, queue: 0, pods: vmPods(4, T0) });
+          let s = state({ lastDesired: 4 });
+          let now = T0;
+          for (const queue of queues) {
+            snapshot = {
+              ...snapshot,
+              signals: [{ trigger: 'orders-queue', ok: true, value: queue, at: now }],
+            };
+            const d = decide(snapshot, policy, s, now);
+            snapshot = startGroups(applyActions(snapshot, d.actions, now), now);
+            s = d.state;
+            expect(liveCount(snapshot)).toBeLessThanOrEqual(maxBurst);
+            expect(liveCount(snapshot) * 0.05963328).toBeLessThanOrEqual(budget + 1e-9);
+            now += 15 * SECOND;
+          }
+        },
+      ),
+      { numRuns: 100 },
+    );
+  });
+});

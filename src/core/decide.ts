@@ -1,0 +1,627 @@
+/**
+ * The whole decision for one BurstScaler and one tick: recommend (HPA-compatible) → place (cost model and
+ * forecast) → plan (actions as data) → status and events. Pure and deterministic: time is `now`, history
+ * comes in `state` and goes out, updated, in the decision.
+ */
+import { burstReplicaHourUSD, duration, unitCosts, usd } from './cost-model.ts';
+import type { UnitCosts } from './cost-model.ts';
+import { forecastRemainingBurst, recordDemand, trackBurst } from './forecast.ts';
+import { burstCapacity, isLiveBurst, observeVm, place } from './placement.ts';
+import type { Placement } from './placement.ts';
+import { assessFailures, planBursts, podDeletionCosts } from './plan.ts';
+import type { BurstPlan, FailureAssessment } from './plan.ts';
+import { recommend } from './recommend.ts';
+import { condition, conditionEvents, rememberConditions, sortConditions } from './status.ts';
+import type {
+  Action,
+  Condition,
+  DecideFn,
+  Decision,
+  MetricInput,
+  Policy,
+  Recommendation,
+  ScalerState,
+  ScalerStatus,
+  Snapshot,
+} from './types.ts';
+
+/** After the target has been missing this long, its ACI groups are drained so they stop billing. */
+export const TARGET_MISSING_DRAIN_SECONDS = 300;
+
+type Emit = Extract<Action, { kind: 'Emit' }>;
+
+/**
+ * Builds the HPA metrics from the triggers and this tick's readings: queue, stream and query triggers are
+ * External metrics; cpu/memory are Resource metrics with per-pod usage (from the reading, else from the pods'
+ * metrics.k8s.io usage) and the template's request. Cron triggers are floors, evaluated outside the core.
+ */
+export function metricInputs(
+  snapshot: Snapshot,
+  policy: Policy,
+): { metrics: MetricInput[]; lines: string[] } {
+  const metrics: MetricInput[] = [];
+  const lines: string[] = [];
+  for (const trigger of policy.triggers) {
+    if (trigger.type === 'cron') continue;
+    const reading = snapshot.signals.find((s) => s.trigger === trigger.name);
+    if (trigger.type === 'cpu' || trigger.type === 'memory') {
+      const resource = trigger.type;
+      let perPod: Record<string, number> | undefined;
+      if (reading?.ok) {
+        perPod = reading.perPod;
+        if (perPod === undefined) {
+          const fromPods: Record<string, number> = {};
+          for (const pod of snapshot.pods) {
+            const usage = resource === 'cpu' ? pod.usage?.cpu : pod.usage?.memoryGiB;
+            if (usage !== undefined) fromPods[pod.name] = usage;
+          }
+          perPod = fromPods;
+        }
+      }
+      metrics.push({
+        kind: 'Resource',
+        name: trigger.name,
+        resource,
+        target: trigger.target,
+        ...(perPod ? { perPod } : {}),
+        request: resource === 'cpu' ? snapshot.requests.cpu : snapshot.requests.memoryGiB,
+      });
+      continue;
+    }
+    const target = trigger.target;
+    if (target.type === 'Utilization') {
+      lines.push(`${trigger.name}: a ${trigger.type} trigger cannot use a Utilization target; ignored.`);
+      continue;
+    }
+    metrics.push({
+      kind: 'External',
+      name: trigger.name,
+      target,
+      ...(reading?.ok ? { value: reading.value } : {}),
+    });
+  }
+  return { metrics, lines };
+}
+
+function describeTarget(policy: Policy): string {
+  return `${policy.targetRef.kind} ${policy.key.namespace}/${policy.targetRef.name}`;
+}
+
+function unscheduledPods(snapshot: Snapshot): number {
+  return snapshot.pods.filter(
+    (p) => !p.deleting && p.nodeName === undefined && (p.phase === 'Pending' || p.phase === 'Unknown'),
+  ).length;
+}
+
+/** USD/h now: VM pods at the full-node VM replica-hour, plus every billing ACI group at its own rate. */
+function costPerHour(snapshot: Snapshot, vmPods: number, unit: UnitCosts | undefined): number {
+  const vmCost = unit && Number.isFinite(unit.vmReplicaHourUSD) ? vmPods * unit.vmReplicaHourUSD : 0;
+  const aci = snapshot.burst
+    .filter((g) => g.state !== 'Failed' && g.state !== 'Stopped')
+    .reduce((sum, g) => sum + burstReplicaHourUSD(g, snapshot.prices), 0);
+  return Number((vmCost + aci).toFixed(6));
+}
+
+/** The decision when the target workload does not exist: status only, and after a while drain ACI. */
+function targetMissing(snapshot: Snapshot, policy: Policy, state: ScalerState, now: number): Decision {
+  const since = state.targetMissingSince ?? now;
+  const missingFor = (now - since) / 1000;
+  const actions: Action[] = [];
+  const drainNow = missingFor >= TARGET_MISSING_DRAIN_SECONDS;
+  for (const group of snapshot.burst) {
+    const failed = group.state === 'Failed' || group.state === 'Stopped';
+    if (group.drainingSince !== undefined || failed) {
+      if (failed || (now - (group.drainingSince ?? now)) / 1000 >= policy.burst.drain.gracePeriodSeconds) {
+        actions.push({
+          kind: 'DeleteBurst',
+          name: group.name,
+          reason: `${describeTarget(policy)} not found and ${group.name} is ${failed ? 'failed' : 'drained'}`,
+        });
+      }
+    } else if (drainNow) {
+      actions.push({
+        kind: 'DrainBurst',
+        name: group.name,
+        reason: `${describeTarget(policy)} has been missing for ${duration(missingFor)}: its ACI replicas stop billing`,
+      });
+    }
+  }
+  const live = snapshot.burst.filter(isLiveBurst).length;
+  const message =
+    `${describeTarget(policy)} not found: create it or fix spec.targetRef. Nothing is scaled` +
+    (live > 0
+      ? drainNow
+        ? `; its ${live} ACI replica(s) are being drained.`
+        : `; its ${live} ACI replica(s) are drained if it is still missing after ${duration(TARGET_MISSING_DRAIN_SECONDS)}.`
+      : '.');
+  const conditions = sortConditions([
+    condition('Ready', 'False', 'TargetNotFound', message),
+    condition('Active', 'False', 'TargetNotFound', 'No target workload to scale.'),
+    condition('Bursting', 'False', 'TargetNotFound', 'No target workload to scale.'),
+  ]);
+  const events: Emit[] = conditionEvents(state.conditions, conditions);
+  const drains = actions.filter((a) => a.kind === 'DrainBurst').length;
+  if (drains > 0)
+    events.push({
+      kind: 'Emit',
+      type: 'Normal',
+      reason: 'DrainingACI',
+      message: `Draining ${drains} ACI replica(s): ${message}`,
+    });
+  const status: ScalerStatus = {
+    observedGeneration: policy.generation,
+    desiredReplicas: 0,
+    vmReplicas: 0,
+    aciReplicas: live,
+    pendingReplicas: 0,
+    mode: 'none',
+    costUSDPerHour: costPerHour(snapshot, 0, undefined),
+    lastDecision: { at: new Date(now).toISOString(), summary: 'target not found', reasons: [message] },
+    conditions,
+  };
+  return {
+    desiredReplicas: 0,
+    vmReplicas: 0,
+    aciReplicas: 0,
+    mode: 'none',
+    actions: [...actions, ...events, { kind: 'PatchStatus', status, reason: 'target not found' }],
+    reasons: [message],
+    conditions,
+    explanation: { recommendation: [message], placement: [], cost: [] },
+    state: {
+      ...state,
+      mode: 'none',
+      targetMissingSince: since,
+      conditions: rememberConditions(conditions),
+    },
+  };
+}
+
+interface ConditionFacts {
+  policy: Policy;
+  snapshot: Snapshot;
+  rec: Recommendation;
+  placement: Placement;
+  plan: BurstPlan;
+  failures: FailureAssessment;
+  unit: UnitCosts;
+  spendUSDPerHour: number;
+  liveBurst: number;
+}
+
+function buildConditions(f: ConditionFacts): Condition[] {
+  const { policy, snapshot, rec, placement } = f;
+  const D = placement.desired;
+  const conditions: Condition[] = [];
+  conditions.push(
+    condition('Ready', 'True', 'TargetFound', `Scaling ${describeTarget(policy)}: ${D} replicas desired.`),
+  );
+  conditions.push(
+    D > policy.minReplicas
+      ? condition(
+          'Active',
+          'True',
+          'AboveMinimum',
+          `Demand needs ${D} replicas, above minReplicas ${policy.minReplicas}.`,
+        )
+      : condition(
+          'Active',
+          'False',
+          'AtMinimum',
+          `Demand needs no more than minReplicas (${policy.minReplicas}).`,
+        ),
+  );
+  if (placement.aciTarget > 0) {
+    conditions.push(
+      condition(
+        'Bursting',
+        'True',
+        placement.mode === 'bridge' ? 'Bridging' : 'Spilling',
+        placement.mode === 'bridge'
+          ? `${placement.aciTarget} replicas on ACI while VM capacity arrives (${placement.newNodes} new node(s) expected).`
+          : `${placement.aciTarget} replicas on ACI; the Deployment is capped at ${placement.deploymentReplicas} on VM nodes.`,
+      ),
+    );
+  } else if (f.liveBurst > 0) {
+    conditions.push(
+      condition(
+        'Bursting',
+        'True',
+        'Draining',
+        `${f.liveBurst} ACI replicas are being handed back to VM nodes.`,
+      ),
+    );
+  } else {
+    conditions.push(condition('Bursting', 'False', 'NoOverflow', 'All replicas run on VM nodes.'));
+  }
+
+  const degraded: { reason: string; message: string }[] = [];
+  if (f.failures.blocked)
+    degraded.push({ reason: f.failures.blocked.reason, message: f.failures.blocked.message });
+  const quota = placement.limitedBy.find((l) => l.kind === 'quota');
+  if (quota) {
+    degraded.push({
+      reason: 'QuotaExhausted',
+      message:
+        `${quota.message}; ${placement.aciWanted} ACI replicas wanted. Request a higher ACI core quota or add a ` +
+        `region to spec.burst.aci.regions.`,
+    });
+  }
+  const failedNow = snapshot.burst.filter(
+    (g) => (g.state === 'Failed' || g.state === 'Stopped') && g.name !== f.failures.marker?.name,
+  );
+  if (failedNow.length > 0) {
+    degraded.push({
+      reason: 'ReplacingFailedReplicas',
+      message: `${failedNow.length} ACI replica(s) failed (${failedNow.map((g) => `${g.name}: ${g.failureReason ?? g.state}`).join(', ')}); deleting and replacing them.`,
+    });
+  }
+  const shortfall = placement.aciWanted - placement.aciTarget;
+  const maxBurst = placement.limitedBy.find((l) => l.kind === 'maxBurstReplicas');
+  if (maxBurst && shortfall > 0) {
+    degraded.push({
+      reason: 'MaxBurstReached',
+      message: `${placement.aciWanted} ACI replicas wanted but ${maxBurst.message}; the rest stay Pending in the Deployment for new VMs. Raise spec.burst.maxBurstReplicas to burst further.`,
+    });
+  }
+  const first = degraded[0];
+  conditions.push(
+    first
+      ? condition('Degraded', 'True', first.reason, degraded.map((d) => d.message).join(' '))
+      : condition('Degraded', 'False', 'Healthy', 'ACI replicas are healthy and within limits.'),
+  );
+
+  const max = policy.cost.budget.maxBurstUSDPerHour;
+  const budget = placement.limitedBy.find((l) => l.kind === 'budget');
+  if (max === undefined) {
+    conditions.push(
+      condition(
+        'BudgetExhausted',
+        'False',
+        'NoBudget',
+        'No ACI budget set (spec.cost.budget.maxBurstUSDPerHour).',
+      ),
+    );
+  } else if (budget) {
+    const wantedNew = Math.max(0, placement.aciWanted - f.liveBurst);
+    const needed = f.spendUSDPerHour + wantedNew * f.unit.aciReplicaHourUSD;
+    conditions.push(
+      condition(
+        'BudgetExhausted',
+        'True',
+        'BudgetExhausted',
+        `${placement.aciWanted} ACI replicas wanted, ${f.liveBurst} running: ${budget.message}. ` +
+          `Raise spec.cost.budget.maxBurstUSDPerHour to at least ${usd(needed, 2)}/h to serve them on ACI; ` +
+          `until then they stay Pending in the Deployment for new VMs.`,
+      ),
+    );
+  } else {
+    conditions.push(
+      condition(
+        'BudgetExhausted',
+        'False',
+        'WithinBudget',
+        `ACI spend ${usd(f.spendUSDPerHour, 2)}/h of ${usd(max, 2)}/h.`,
+      ),
+    );
+  }
+
+  conditions.push(
+    snapshot.burstable.ok
+      ? condition('Burstable', 'True', 'Burstable', 'The pod template can run on ACI.')
+      : condition(
+          'Burstable',
+          'False',
+          'NotBurstable',
+          `The pod template cannot run on ACI (${snapshot.burstable.reasons.join('; ')}); replicas run on VM nodes only. ` +
+            `Change those fields of the pod template to allow bursting.`,
+        ),
+  );
+
+  if (rec.fallbackActive) {
+    conditions.push(
+      condition(
+        'Fallback',
+        'True',
+        'FallbackActive',
+        `Trigger(s) ${rec.invalidMetrics.join(', ')} failed ${policy.fallback?.failureThreshold ?? ''} reads in a row; ` +
+          `holding at least ${policy.fallback?.replicas ?? 0} replicas (spec.fallback) and never scaling in on missing data.`,
+      ),
+    );
+  } else if (rec.invalidMetrics.length > 0) {
+    conditions.push(
+      condition(
+        'Fallback',
+        'False',
+        'MetricsFailing',
+        `Trigger(s) ${rec.invalidMetrics.join(', ')} could not be read; scaling up on the others, never down.`,
+      ),
+    );
+  } else {
+    conditions.push(condition('Fallback', 'False', 'MetricsAvailable', 'All triggers were read.'));
+  }
+  return sortConditions(conditions);
+}
+
+/** Events for what this tick does: scale, spill/bridge, drain, failures, mode change. */
+function actionEvents(
+  policy: Policy,
+  snapshot: Snapshot,
+  placement: Placement,
+  plan: BurstPlan,
+  failures: FailureAssessment,
+  scale: Extract<Action, { kind: 'ScaleDeployment' }> | undefined,
+  previousMode: ScalerState['mode'],
+): Emit[] {
+  const events: Emit[] = [];
+  if (scale && snapshot.target) {
+    events.push({
+      kind: 'Emit',
+      type: 'Normal',
+      reason: 'ScaledDeployment',
+      message: `Scaled ${describeTarget(policy)} from ${snapshot.target.replicas} to ${scale.replicas}: ${scale.reason}.`,
+    });
+  }
+  if (plan.creates.length > 0) {
+    const names = plan.creates.map((c) => c.name).join(', ');
+    const reason = plan.rolling
+      ? 'RollingACI'
+      : placement.mode === 'bridge'
+        ? 'BridgingOnACI'
+        : 'SpillingToACI';
+    const why = plan.rolling
+      ? `pod template changed to ${snapshot.target?.templateHash ?? ''}`
+      : placement.mode === 'bridge'
+        ? `covering ${placement.aciTarget} replicas until VM capacity is Ready`
+        : `${placement.spilled} replicas beyond VM capacity run on ACI`;
+    events.push({
+      kind: 'Emit',
+      type: 'Normal',
+      reason,
+      message: `Creating ${plan.creates.length} ACI replica(s) (${names}): ${why}.`,
+    });
+  }
+  if (plan.drains.length > 0) {
+    events.push({
+      kind: 'Emit',
+      type: 'Normal',
+      reason: 'DrainingACI',
+      message:
+        `Draining ${plan.drains.length} ACI replica(s) (${plan.drains.map((d) => d.name).join(', ')}): ` +
+        (plan.rolling ? 'replaced by the new pod template.' : `${placement.aciKeep} needed on ACI.`),
+    });
+  }
+  if (plan.drainedDeleted.length > 0) {
+    events.push({
+      kind: 'Emit',
+      type: 'Normal',
+      reason: 'DeletedACI',
+      message: `Deleting ${plan.drainedDeleted.length} drained ACI replica(s): ${plan.drainedDeleted.join(', ')}.`,
+    });
+  }
+  for (const group of failures.newlyFailed) {
+    const marker = failures.marker?.name === group.name;
+    events.push({
+      kind: 'Emit',
+      type: 'Warning',
+      reason: 'ACIReplicaFailed',
+      message:
+        `ACI replica ${group.name} in ${group.region} ${group.state === 'Stopped' ? 'stopped' : 'failed'}: ` +
+        `${group.failureReason ?? group.state}; ` +
+        (marker ? 'not replaced (the failure repeats for this template).' : 'deleting and replacing it.'),
+    });
+  }
+  const before = previousMode ?? 'none';
+  if (before !== placement.mode) {
+    events.push({
+      kind: 'Emit',
+      type: 'Normal',
+      reason: 'PlacementChanged',
+      message:
+        `Placement ${before} → ${placement.mode}: ` +
+        (placement.mode === 'none'
+          ? 'all replicas fit on VM nodes.'
+          : placement.mode === 'bridge'
+            ? `bridging ${placement.need} replicas on ACI while VM nodes are added.`
+            : `spilling ${placement.spilled} replicas to ACI; a new VM would not pay back for this burst.`),
+    });
+  }
+  return events;
+}
+
+/**
+ * Decides one tick for one BurstScaler. See docs/adr/0001-placement-bridge-or-spill.md and
+ * docs/cost-model.md for the rules; `explanation` shows the arithmetic.
+ *
+ * Action order is the order to execute in: pod deletion costs (before any scale-in), failed/drained group
+ * deletes, creates, the Deployment scale, drains, events, and the status patch last.
+ *
+ * @throws RecommendInputError (from recommend) when the policy is malformed; nothing is changed then.
+ */
+export const decide: DecideFn = (snapshot, policy, state, now) => {
+  const target = snapshot.target;
+  if (!target) return targetMissing(snapshot, policy, state, now);
+
+  // 1. Recommend the total.
+  const { metrics, lines: metricLines } = metricInputs(snapshot, policy);
+  const live = snapshot.burst.filter(isLiveBurst);
+  const unscheduled = unscheduledPods(snapshot);
+  const current = state.lastDesired ?? target.replicas + Math.max(0, live.length - unscheduled);
+  const rec = recommend({
+    now,
+    currentReplicas: current,
+    pods: snapshot.pods,
+    metrics,
+    minReplicas: policy.minReplicas,
+    maxReplicas: policy.maxReplicas,
+    behavior: policy.behavior,
+    floors: snapshot.floors,
+    ...(policy.fallback ? { fallback: policy.fallback } : {}),
+    state: {
+      recommendations: state.recommendations,
+      scaleEvents: state.scaleEvents,
+      failures: state.failures,
+    },
+  });
+  const D = Math.min(rec.replicas, policy.maxReplicas);
+
+  // 2. What VMs serve, what a replica costs, what has failed.
+  const vm = observeVm(snapshot, policy, now);
+  const unit = unitCosts({
+    requests: snapshot.requests,
+    prices: snapshot.prices,
+    vm: policy.cost.vm,
+    priority: policy.burst.aci.priority,
+    observedSlotsPerNode: snapshot.vm.slotsPerNode,
+  });
+  const failures = assessFailures(snapshot.burst, target.templateHash, state.burstFailures ?? [], now);
+
+  // 3. Burst tracking and the forecast of its remaining duration.
+  const demand = recordDemand(state.demand, now, D);
+  const tracking = trackBurst(
+    {
+      ...(state.burstStartedAt !== undefined ? { burstStartedAt: state.burstStartedAt } : {}),
+      ...(state.burstBaseline !== undefined ? { burstBaseline: state.burstBaseline } : {}),
+      burstHistory: state.burstHistory ?? [],
+    },
+    D,
+    vm.capacityTotal,
+    now,
+  );
+  const forecast = forecastRemainingBurst({
+    now,
+    demand,
+    ...(tracking.burstStartedAt !== undefined ? { burstStartedAt: tracking.burstStartedAt } : {}),
+    current: D,
+    capacity: vm.capacityTotal,
+    history: tracking.burstHistory,
+    floorSeconds: policy.cost.aci.startSeconds,
+  });
+
+  // 4. Place.
+  const burstable = snapshot.burstable.ok;
+  const capacity = burstCapacity(snapshot, policy, unit, now, failures.blocked);
+  const placement = place({
+    desired: D,
+    vm,
+    unit,
+    forecast,
+    policy,
+    burstable,
+    liveBurst: live.length,
+    capacity,
+    ...(state.mode ? { previousMode: state.mode } : {}),
+  });
+
+  // 5. Plan.
+  const plan = planBursts({
+    key: policy.key,
+    now,
+    groups: snapshot.burst,
+    templateHash: target.templateHash,
+    target: placement.aciTarget,
+    keep: placement.aciKeep,
+    maxBurstReplicas: policy.burst.maxBurstReplicas,
+    newAllowed: capacity.newAllowed,
+    allowCreate: burstable,
+    failures,
+    maxSurge: target.maxSurge,
+    maxUnavailable: target.maxUnavailable,
+    regions: policy.burst.aci.regions,
+    priority: policy.burst.aci.priority,
+    gracePeriodSeconds: policy.burst.drain.gracePeriodSeconds,
+    minBurstLifetimeSeconds: policy.burst.drain.minBurstLifetimeSeconds,
+  });
+  let scale: Extract<Action, { kind: 'ScaleDeployment' }> | undefined;
+  const costs: Action[] = [];
+  if (target.replicas !== placement.deploymentReplicas) {
+    const D2 = placement.deploymentReplicas;
+    scale = {
+      kind: 'ScaleDeployment',
+      replicas: D2,
+      reason:
+        D2 === D
+          ? `${D} replicas desired` +
+            (placement.mode === 'bridge'
+              ? `, ${placement.need} pending for VMs and covered on ACI meanwhile`
+              : '')
+          : `${D} replicas desired, ${D - D2} of them on ACI only (spill), ${D2} on VM nodes`,
+    };
+    const runningRemoved = target.replicas - D2 - unscheduled;
+    if (runningRemoved > 0) {
+      costs.push(
+        ...podDeletionCosts(snapshot.pods, `scaling ${describeTarget(policy)} in by ${target.replicas - D2}`),
+      );
+    }
+  }
+
+  // 6. Conditions, status, events.
+  const conditions = buildConditions({
+    policy,
+    snapshot,
+    rec,
+    placement,
+    plan,
+    failures,
+    unit,
+    spendUSDPerHour: capacity.spendUSDPerHour,
+    liveBurst: live.length,
+  });
+  const events = [
+    ...actionEvents(policy, snapshot, placement, plan, failures, scale, state.mode),
+    ...conditionEvents(state.conditions, conditions),
+  ];
+  const summary =
+    `desired ${D}: ${D - placement.aciTarget} on VM, ${placement.aciTarget} on ACI (${placement.mode})` +
+    (placement.deploymentReplicas !== D ? `, Deployment ${placement.deploymentReplicas}` : '');
+  const reasons = [...rec.reasons, ...metricLines, placement.summary, ...plan.lines].filter((r) => r !== '');
+  const status: ScalerStatus = {
+    observedGeneration: policy.generation,
+    desiredReplicas: D,
+    vmReplicas: vm.scheduled,
+    aciReplicas: live.length,
+    pendingReplicas: vm.unscheduled,
+    mode: placement.mode,
+    costUSDPerHour: costPerHour(snapshot, vm.scheduled, unit),
+    lastDecision: { at: new Date(now).toISOString(), summary, reasons },
+    conditions,
+  };
+  const actions: Action[] = [
+    ...costs,
+    ...plan.deletes,
+    ...plan.creates,
+    ...(scale ? [scale] : []),
+    ...plan.drains,
+    ...events,
+    { kind: 'PatchStatus', status, reason: summary },
+  ];
+
+  const next: ScalerState = {
+    recommendations: rec.state.recommendations,
+    scaleEvents: rec.state.scaleEvents,
+    failures: rec.state.failures,
+    demand,
+    mode: placement.mode,
+    lastDesired: D,
+    burstHistory: tracking.burstHistory,
+    burstFailures: failures.records,
+    conditions: rememberConditions(conditions),
+    ...(tracking.burstStartedAt !== undefined ? { burstStartedAt: tracking.burstStartedAt } : {}),
+    ...(tracking.burstBaseline !== undefined ? { burstBaseline: tracking.burstBaseline } : {}),
+  };
+  return {
+    desiredReplicas: D,
+    vmReplicas: D - placement.aciTarget,
+    aciReplicas: placement.aciTarget,
+    mode: placement.mode,
+    actions,
+    reasons: [summary, ...reasons],
+    conditions,
+    explanation: {
+      recommendation: [...rec.reasons, ...metricLines],
+      placement: [...placement.placementLines, ...plan.lines],
+      cost: placement.costLines,
+    },
+    state: next,
+  };
+};

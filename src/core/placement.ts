@@ -1,0 +1,353 @@
+/**
+ * Placement: of the desired replicas, how many run on VM nodes and how many on ACI, and whether the
+ * overflow is *bridged* (left in the Deployment so pods pend and the cluster autoscaler adds VMs, with ACI
+ * covering them until the VM pods are Ready) or *spilled* (the Deployment capped at VM capacity, the
+ * overflow on ACI alone). See docs/adr/0001-placement-bridge-or-spill.md.
+ *
+ * Pure: counts in, counts and readable lines out. Which groups to create or drain is plan.ts's job.
+ */
+import { burstReplicaHourUSD, chooseOverflow, duration, usd } from './cost-model.ts';
+import type { OverflowChoice, OverflowTimes, UnitCosts } from './cost-model.ts';
+import type { Forecast } from './forecast.ts';
+import type { BurstReplica, PlacementMode, Policy, Snapshot } from './types.ts';
+
+/** What the VM side can serve, from the snapshot. */
+export interface VmView {
+  /** Target pods bound to a node (not deleting, not finished). */
+  scheduled: number;
+  /** Of those, Ready. */
+  ready: number;
+  /** Target pods not bound to a node yet. */
+  unscheduled: number;
+  /** freeSlots as observed. */
+  freeSlots: number;
+  /** Free slots believed usable: 0 while target pods have been unschedulable longer than the grace. */
+  usableFree: number;
+  /** Pods Pending and unschedulable for longer than pendingPods.graceSeconds. */
+  stuck: number;
+  /** Slots of incoming nodes Ready before an ACI replica would be. */
+  soon: number;
+  /** Slots of incoming nodes Ready after an ACI replica would be. */
+  later: number;
+  /** scheduled + usableFree + soon: served on VMs before ACI could help. */
+  capacityNow: number;
+  /** capacityNow + later. */
+  capacityTotal: number;
+  lines: string[];
+}
+
+/** Reads the VM side of a snapshot: pods, free slots and arriving nodes, measured against an ACI start. */
+export function observeVm(snapshot: Snapshot, policy: Policy, now: number): VmView {
+  const live = snapshot.pods.filter(
+    (p) => !p.deleting && (p.phase === 'Pending' || p.phase === 'Running' || p.phase === 'Unknown'),
+  );
+  const bound = live.filter((p) => p.nodeName !== undefined);
+  const ready = bound.filter((p) => p.ready).length;
+  const unbound = live.filter((p) => p.nodeName === undefined);
+  const graceMs = policy.pendingPods.graceSeconds * 1000;
+  const stuck = policy.pendingPods.enabled
+    ? unbound.filter((p) => p.unschedulable !== undefined && now - p.unschedulable.since >= graceMs).length
+    : 0;
+  const freeSlots = Math.max(0, snapshot.vm.freeSlots);
+  const usableFree = stuck > 0 ? 0 : freeSlots;
+  const aciReadyAt = now + policy.cost.aci.startSeconds * 1000;
+  let soon = 0;
+  let later = 0;
+  for (const node of snapshot.vm.incoming) {
+    if (node.readyAt <= aciReadyAt) soon += Math.max(0, node.slots);
+    else later += Math.max(0, node.slots);
+  }
+  const capacityNow = bound.length + usableFree + soon;
+  const lines = [
+    `VM: ${bound.length} target pods on nodes (${ready} Ready), ${unbound.length} not yet scheduled, ` +
+      `${freeSlots} free slots on Ready nodes` +
+      (stuck > 0
+        ? `; ${stuck} pods unschedulable for over ${policy.pendingPods.graceSeconds} s, so the free slots do not fit ` +
+          `this template and count as 0 (pendingPods)`
+        : '') +
+      `.`,
+  ];
+  if (soon + later > 0) {
+    lines.push(
+      `Incoming nodes: ${soon} slots Ready within an ACI start (${policy.cost.aci.startSeconds} s), ${later} slots later.`,
+    );
+  }
+  lines.push(`VM capacity now ${capacityNow} replicas, ${capacityNow + later} with arriving nodes.`);
+  return {
+    scheduled: bound.length,
+    ready,
+    unscheduled: unbound.length,
+    freeSlots,
+    usableFree,
+    stuck,
+    soon,
+    later,
+    capacityNow,
+    capacityTotal: capacityNow + later,
+    lines,
+  };
+}
+
+/** Groups that serve or will serve: not failed, not stopped, not draining. */
+export function isLiveBurst(group: BurstReplica): boolean {
+  return group.drainingSince === undefined && group.state !== 'Failed' && group.state !== 'Stopped';
+}
+
+/** Why new ACI replicas are limited this tick. */
+export interface BurstLimit {
+  kind: 'maxBurstReplicas' | 'budget' | 'quota' | 'notBurstable' | 'blocked';
+  /** How many more replicas this limit allows (0 = none). */
+  allowsNew: number;
+  message: string;
+}
+
+export interface BurstCapacity {
+  /** New ACI replicas allowed by budget, quota and a stopped rollout (Infinity when unlimited). */
+  newAllowed: number;
+  limits: BurstLimit[];
+  /** Current burst spend used for the budget, USD/h. */
+  spendUSDPerHour: number;
+}
+
+/**
+ * How many new ACI replicas the budget and the regional core quota allow. Spend is
+ * `snapshot.burstSpendUSDPerHour` when the controller knows it (every scaler sharing the budget), else this
+ * scaler's own groups, less the drained groups deleted this tick. Quota is summed over the policy's regions (creates fail over); a region without a
+ * known quota means no quota limit.
+ */
+export function burstCapacity(
+  snapshot: Snapshot,
+  policy: Policy,
+  unit: UnitCosts,
+  now: number,
+  blocked?: { message: string },
+): BurstCapacity {
+  const limits: BurstLimit[] = [];
+  const billing = snapshot.burst.filter((g) => g.state !== 'Failed' && g.state !== 'Stopped');
+  const ownSpend = billing.reduce((sum, g) => sum + burstReplicaHourUSD(g, snapshot.prices), 0);
+  // Groups drained for their grace period are deleted this tick (before any create): they stop billing now.
+  const graceMs = policy.burst.drain.gracePeriodSeconds * 1000;
+  const leaving = billing
+    .filter((g) => g.drainingSince !== undefined && now - g.drainingSince >= graceMs)
+    .reduce((sum, g) => sum + burstReplicaHourUSD(g, snapshot.prices), 0);
+  const spend = Math.max(0, (snapshot.burstSpendUSDPerHour ?? ownSpend) - leaving);
+  let newAllowed = Infinity;
+  const max = policy.cost.budget.maxBurstUSDPerHour;
+  if (max !== undefined) {
+    const allows = Math.max(0, Math.floor((max - spend) / unit.aciReplicaHourUSD + 1e-9));
+    newAllowed = Math.min(newAllowed, allows);
+    limits.push({
+      kind: 'budget',
+      allowsNew: allows,
+      message:
+        `ACI spend ${usd(spend, 2)}/h of a ${usd(max, 2)}/h budget (spec.cost.budget.maxBurstUSDPerHour) leaves room for ` +
+        `${allows} more replica(s) at ${usd(unit.aciReplicaHourUSD)}/h each`,
+    });
+  }
+  const regions = policy.burst.aci.regions;
+  const quotas = regions.map((r) => snapshot.quota?.find((q) => q.region === r));
+  if (regions.length > 0 && quotas.every((q) => q !== undefined)) {
+    const free = quotas.reduce((sum, q) => sum + Math.max(0, q.limitCores - q.usedCores), 0);
+    const allows = Math.floor(free / unit.billed.cpu + 1e-9);
+    newAllowed = Math.min(newAllowed, allows);
+    limits.push({
+      kind: 'quota',
+      allowsNew: allows,
+      message:
+        `ACI core quota: ${quotas.map((q) => `${q.region} ${q.usedCores}/${q.limitCores} used`).join(', ')} leaves ` +
+        `${free} cores, room for ${allows} more replica(s) of ${unit.billed.cpu} vCPU`,
+    });
+  }
+  if (blocked) {
+    newAllowed = 0;
+    limits.push({ kind: 'blocked', allowsNew: 0, message: blocked.message });
+  }
+  return { newAllowed, limits, spendUSDPerHour: spend };
+}
+
+export interface PlacementInput {
+  desired: number;
+  vm: VmView;
+  unit: UnitCosts;
+  forecast: Forecast;
+  policy: Policy;
+  burstable: boolean;
+  /** Live ACI groups (any template). */
+  liveBurst: number;
+  capacity: BurstCapacity;
+  previousMode?: PlacementMode;
+}
+
+export interface Placement {
+  mode: PlacementMode;
+  desired: number;
+  /** spec.replicas for the Deployment. */
+  deploymentReplicas: number;
+  /** Replicas needing more than the VM capacity available before an ACI start (D − capacityNow). */
+  need: number;
+  /** Of `need`, served by arriving nodes once Ready. */
+  coveredByIncoming: number;
+  /** Of `need`, needing new capacity: the overflow the cost model decides on (k). */
+  overflow: number;
+  newNodes: number;
+  bridged: number;
+  spilled: number;
+  /** ACI replicas wanted before limits. */
+  aciWanted: number;
+  /** ACI replicas to run after limits (maxBurstReplicas, budget, quota). */
+  aciTarget: number;
+  /** Existing ACI replicas to keep: aciTarget, or more while VM pods taking over are not Ready yet. */
+  aciKeep: number;
+  /** Limits that cut aciWanted this tick. */
+  limitedBy: BurstLimit[];
+  choice?: OverflowChoice;
+  /** One line: where the desired replicas go. */
+  summary: string;
+  placementLines: string[];
+  costLines: string[];
+}
+
+/** Timing inputs of the cost model from the policy. */
+export function overflowTimes(policy: Policy): OverflowTimes {
+  return {
+    provisionSeconds: policy.cost.vm.provisionSeconds,
+    minNodeLifetimeSeconds: policy.cost.vm.minNodeLifetimeSeconds,
+    aciStartSeconds: policy.cost.aci.startSeconds,
+    drainGraceSeconds: policy.burst.drain.gracePeriodSeconds,
+  };
+}
+
+/**
+ * Places `desired` replicas:
+ * - need = max(0, D − capacityNow); arriving nodes cover min(need, later) once Ready (ACI bridges them);
+ * - the rest, k, goes to the cost model: m new nodes for b replicas (bridge), s on ACI only (spill);
+ * - ACI wanted = covered-by-incoming + b (when provisioning outlasts an ACI start) + s, cut by
+ *   maxBurstReplicas, budget and quota;
+ * - Deployment replicas = D − (spilled replicas ACI actually serves): whatever ACI cannot take stays in the
+ *   Deployment, so pods pend and the cluster autoscaler adds VMs;
+ * - existing ACI replicas are kept while D exceeds Ready VM pods (make before break).
+ */
+export function place(input: PlacementInput): Placement {
+  const { desired: D, vm, unit, policy, capacity } = input;
+  const placementLines: string[] = [...vm.lines];
+  const costLines: string[] = [...unit.lines];
+  const maxBurst = policy.burst.maxBurstReplicas;
+  const need = Math.max(0, D - vm.capacityNow);
+  const coveredByIncoming = Math.min(need, vm.later);
+  const k = need - coveredByIncoming;
+  const times = overflowTimes(policy);
+
+  let newNodes = 0;
+  let bridged = 0;
+  let spilled = 0;
+  let choice: OverflowChoice | undefined;
+  if (k > 0 && input.burstable) {
+    const previous =
+      input.previousMode === 'bridge' || input.previousMode === 'spill' ? input.previousMode : undefined;
+    choice = chooseOverflow({
+      overflow: k,
+      remainingSeconds: input.forecast.remainingSeconds,
+      unit,
+      times,
+      ...(previous ? { previous } : {}),
+    });
+    costLines.push(...input.forecast.lines, ...choice.lines);
+    ({ newNodes, bridged, spilled } = choice.chosen);
+  } else if (k > 0) {
+    bridged = k;
+    newNodes = unit.slotsPerNode > 0 ? Math.ceil(k / unit.slotsPerNode) : 0;
+  }
+
+  const coverWhileBooting = times.provisionSeconds > times.aciStartSeconds;
+  const aciWanted = input.burstable ? coveredByIncoming + (coverWhileBooting ? bridged : 0) + spilled : 0;
+  let aciTarget = aciWanted;
+  const limitedBy: BurstLimit[] = [];
+  if (aciTarget > maxBurst) {
+    aciTarget = maxBurst;
+    limitedBy.push({
+      kind: 'maxBurstReplicas',
+      allowsNew: Math.max(0, maxBurst - input.liveBurst),
+      message: `spec.burst.maxBurstReplicas is ${maxBurst}`,
+    });
+  }
+  const byCapacity = input.liveBurst + capacity.newAllowed;
+  if (aciTarget > byCapacity) {
+    aciTarget = Math.max(0, byCapacity);
+    for (const limit of capacity.limits) {
+      if (input.liveBurst + limit.allowsNew < aciWanted) limitedBy.push(limit);
+    }
+  }
+  if (!input.burstable && need > 0) {
+    limitedBy.push({ kind: 'notBurstable', allowsNew: 0, message: 'the pod template cannot run on ACI' });
+  }
+  const spilledOnAci = Math.min(spilled, aciTarget);
+  const deploymentReplicas = D - spilledOnAci;
+  const aciKeep = Math.min(input.liveBurst, maxBurst, Math.max(aciTarget, D - vm.ready));
+
+  let mode: PlacementMode = 'none';
+  if (input.burstable && need > 0 && (aciTarget > 0 || aciKeep > 0)) {
+    mode = k === 0 || newNodes > 0 ? 'bridge' : 'spill';
+  }
+
+  const summary =
+    need === 0
+      ? `Desired ${D} replicas fit on VM capacity (${vm.capacityNow}): no ACI needed.`
+      : `Desired ${D} replicas: ${D - need} on VM now, ${need} more needed` +
+        (coveredByIncoming > 0 ? `, ${coveredByIncoming} of them on arriving nodes` : '') +
+        (k > 0 ? `, ${k} need new capacity` : '') +
+        '.';
+  placementLines.push(summary);
+  if (k > 0 && !input.burstable) {
+    placementLines.push(
+      `Not burstable: ${k} replicas stay Pending in the Deployment for the cluster autoscaler (about ${newNodes} node(s)).`,
+    );
+  } else if (k > 0) {
+    placementLines.push(
+      newNodes > 0
+        ? `Bridge: ${bridged} replicas stay in the Deployment so the cluster autoscaler adds ~${newNodes} node(s) ` +
+            `(~${duration(times.provisionSeconds)})` +
+            (coverWhileBooting ? '; ACI covers them until their VM pods are Ready' : '') +
+            (spilled > 0 ? `; ${spilled} more run on ACI only (cheaper than a mostly empty node)` : '') +
+            '.'
+        : `Spill: the Deployment is capped at VM capacity and ${spilled} replicas run on ACI only.`,
+    );
+  }
+  for (const limit of limitedBy) {
+    if (limit.kind !== 'notBurstable') placementLines.push(`ACI limited: ${limit.message}.`);
+  }
+  if (aciWanted !== aciTarget || aciTarget > 0 || aciKeep > 0) {
+    placementLines.push(
+      `ACI: ${aciWanted} wanted, ${aciTarget} after limits; ${input.liveBurst} running or starting` +
+        (aciKeep > aciTarget
+          ? `, ${aciKeep} kept until VM pods taking over are Ready (${vm.ready} Ready of ${D})`
+          : '') +
+        '.',
+    );
+  }
+  if (spilled > spilledOnAci) {
+    placementLines.push(
+      `${spilled - spilledOnAci} replicas ACI cannot take stay in the Deployment instead (pending pods make the cluster autoscaler add VMs).`,
+    );
+  }
+  placementLines.push(`Deployment replicas: ${deploymentReplicas}; mode: ${mode}.`);
+
+  return {
+    mode,
+    desired: D,
+    deploymentReplicas,
+    need,
+    coveredByIncoming,
+    overflow: k,
+    newNodes,
+    bridged,
+    spilled,
+    aciWanted,
+    aciTarget,
+    aciKeep,
+    limitedBy,
+    ...(choice ? { choice } : {}),
+    summary,
+    placementLines,
+    costLines,
+  };
+}

@@ -1,0 +1,280 @@
+import { describe, expect, it } from 'vitest';
+import { burstGroupName } from './naming.ts';
+import { assessFailures, backoffSeconds, planBursts, podDeletionCosts, removalOrder } from './plan.ts';
+import type { BurstPlanInput } from './plan.ts';
+import { group, MINUTE, SECOND, T0, testPolicy, vmPods } from './testing.ts';
+import type { BurstReplica } from './types.ts';
+
+const policy = testPolicy();
+const g = (index: number, fields: Partial<BurstReplica> = {}) =>
+  group(policy, index, { createdAt: T0 - 10 * MINUTE, ...fields });
+
+const planInput = (groups: BurstReplica[], fields: Partial<BurstPlanInput> = {}): BurstPlanInput => ({
+  key: policy.key,
+  now: T0,
+  groups,
+  templateHash: 'tpl-1',
+  target: groups.length,
+  keep: groups.length,
+  maxBurstReplicas: 200,
+  newAllowed: Infinity,
+  allowCreate: true,
+  failures: assessFailures(groups, fields.templateHash ?? 'tpl-1', [], T0),
+  maxSurge: 1,
+  maxUnavailable: 0,
+  regions: ['eastus', 'eastus2'],
+  priority: 'Regular',
+  gracePeriodSeconds: 60,
+  minBurstLifetimeSeconds: 60,
+  ...fields,
+});
+
+describe('removalOrder (scale-in takes the first ones)', () => {
+  it.each([
+    [
+      'a group that has not started goes before a Ready one',
+      [g(0), g(1, { state: 'Pending', ready: false })],
+      [1, 0],
+    ],
+    ['started but not Ready goes before Ready', [g(0), g(1, { ready: false })], [1, 0]],
+    ['old template before current', [g(0), g(1, { templateHash: 'tpl-0' })], [1, 0]],
+    ['failover region before the preferred one', [g(0), g(1, { region: 'eastus2' })], [1, 0]],
+    ['Regular (dearer) before Spot', [g(0, { priority: 'Spot' }), g(1)], [1, 0]],
+    [
+      'otherwise newest first',
+      [
+        g(0, { createdAt: T0 - 30 * MINUTE }),
+        g(1, { createdAt: T0 - 5 * MINUTE }),
+        g(2, { createdAt: T0 - 20 * MINUTE }),
+      ],
+      [1, 2, 0],
+    ],
+  ])('%s', (_what, groups, order) => {
+    expect(removalOrder(groups, 'tpl-1', 'eastus').map((x) => x.index)).toEqual(order);
+  });
+});
+
+describe('backoffSeconds', () => {
+  it.each([
+    [0, 0],
+    [1, 0],
+    [2, 10],
+    [3, 20],
+    [6, 160],
+    [7, 300],
+    [20, 300],
+  ])('after %i failures: %i s', (failures, seconds) => {
+    expect(backoffSeconds(failures)).toBe(seconds);
+  });
+});
+
+describe('assessFailures', () => {
+  it('records a failure once, however many ticks see the group', () => {
+    const failed = g(0, { state: 'Failed', failureReason: 'ContainerCrashed' });
+    const first = assessFailures([failed], 'tpl-1', [], T0);
+    expect(first.newlyFailed.map((x) => x.name)).toEqual([failed.name]);
+    const second = assessFailures([failed], 'tpl-1', first.records, T0 + 5 * SECOND);
+    expect(second.newlyFailed).toEqual([]);
+    expect(second.records).toHaveLength(1);
+  });
+  it('forgets failures after 10 minutes', () => {
+    const first = assessFailures([g(0, { state: 'Failed' })], 'tpl-1', [], T0);
+    expect(assessFailures([], 'tpl-1', first.records, T0 + 11 * MINUTE).records).toEqual([]);
+  });
+  it.each([
+    [
+      'InaccessibleImage of the current template blocks creates',
+      [g(0, { state: 'Failed', failureReason: 'InaccessibleImage', createdAt: T0 - MINUTE })],
+      'InaccessibleImage',
+    ],
+    [
+      'with old-template groups serving, it stops the rollout',
+      [
+        g(0, { templateHash: 'tpl-0' }),
+        g(1, { state: 'Failed', failureReason: 'InaccessibleImage', createdAt: T0 - MINUTE }),
+      ],
+      'RolloutStopped',
+    ],
+    [
+      'an old template that failed does not block the current one',
+      [
+        g(0, {
+          state: 'Failed',
+          failureReason: 'InaccessibleImage',
+          templateHash: 'tpl-0',
+          createdAt: T0 - MINUTE,
+        }),
+      ],
+      undefined,
+    ],
+    [
+      'retried 10 minutes after the failure',
+      [g(0, { state: 'Failed', failureReason: 'InaccessibleImage', createdAt: T0 - 11 * MINUTE })],
+      undefined,
+    ],
+    [
+      'three crashes of the new template stop the rollout',
+      [
+        g(0, { templateHash: 'tpl-0' }),
+        g(1, { state: 'Failed', failureReason: 'ContainerCrashed' }),
+        g(2, { state: 'Failed', failureReason: 'ContainerCrashed' }),
+        g(3, { state: 'Failed', failureReason: 'ContainerCrashed' }),
+      ],
+      'RolloutStopped',
+    ],
+  ])('%s', (_what, groups, blocked) => {
+    expect(assessFailures(groups, 'tpl-1', [], T0).blocked?.reason).toBe(blocked);
+  });
+  it('backs off creates after repeated failures', () => {
+    const groups = [g(0, { state: 'Failed' }), g(1, { state: 'Stopped' })];
+    expect(assessFailures(groups, 'tpl-1', [], T0).backoffUntil).toBe(T0 + 10 * SECOND);
+    expect(assessFailures([g(0, { state: 'Failed' })], 'tpl-1', [], T0).backoffUntil).toBeUndefined();
+  });
+});
+
+describe('planBursts', () => {
+  it('creates the missing groups with the lowest free indexes and deterministic names', () => {
+    const plan = planBursts(planInput([g(0), g(2)], { target: 5, keep: 5 }));
+    expect(plan.creates.map((c) => [c.index, c.name])).toEqual(
+      [1, 3, 4].map((i) => [i, burstGroupName(policy.key, i)]),
+    );
+    expect(plan.creates[0]).toMatchObject({
+      regions: ['eastus', 'eastus2'],
+      priority: 'Regular',
+      templateHash: 'tpl-1',
+    });
+    expect(plan.liveAfter).toBe(5);
+  });
+  it('counts Pending groups as existing (no duplicate creates)', () => {
+    const plan = planBursts(
+      planInput([g(0, { state: 'Pending', ready: false, createdAt: T0 })], { target: 1, keep: 1 }),
+    );
+    expect(plan.creates).toEqual([]);
+  });
+  it.each([
+    ['maxBurstReplicas', { maxBurstReplicas: 3 }, 3],
+    ['budget/quota', { newAllowed: 1 }, 1],
+    ['not allowed', { allowCreate: false }, 0],
+  ])('caps creates by %s', (_what, fields, live) => {
+    expect(planBursts(planInput([], { target: 6, keep: 6, ...fields })).liveAfter).toBe(live);
+  });
+  it('drains Ready groups and deletes not-started ones directly; young ones wait', () => {
+    const groups = [
+      g(0, { createdAt: T0 - 30 * MINUTE }),
+      g(1, { createdAt: T0 - 20 * MINUTE }),
+      g(2, { state: 'Pending', ready: false, createdAt: T0 - 2 * MINUTE }),
+      g(3, { createdAt: T0 - 30 * SECOND }),
+    ];
+    const plan = planBursts(planInput(groups, { target: 0, keep: 0 }));
+    expect(plan.deletes.map((d) => d.name)).toEqual([groups[2]?.name]);
+    expect(plan.drains.map((d) => d.name)).toEqual([groups[1]?.name, groups[0]?.name]);
+    expect(plan.protectedByLifetime).toBe(1);
+    expect(plan.lines.join('\n')).toContain('minBurstLifetimeSeconds');
+  });
+  it('deletes drained groups only after the grace period', () => {
+    const groups = [g(0, { drainingSince: T0 - 59 * SECOND }), g(1, { drainingSince: T0 - 60 * SECOND })];
+    const plan = planBursts(planInput(groups, { target: 0, keep: 0 }));
+    expect(plan.deletes.map((d) => d.name)).toEqual([groups[1]?.name]);
+    expect(plan.drainedDeleted).toEqual([groups[1]?.name]);
+  });
+  it('deletes a failed group and creates its replacement under a new index', () => {
+    const groups = [g(0), g(1, { state: 'Failed', failureReason: 'ContainerCrashed' })];
+    const plan = planBursts(planInput(groups, { target: 2, keep: 2 }));
+    expect(plan.deletes.map((d) => d.name)).toEqual([groups[1]?.name]);
+    expect(plan.deletes[0]?.reason).toContain('ContainerCrashed');
+    expect(plan.creates.map((c) => c.index)).toEqual([2]);
+  });
+  it('keeps an InaccessibleImage group as the marker and creates nothing', () => {
+    const groups = [g(0, { state: 'Failed', failureReason: 'InaccessibleImage', createdAt: T0 - MINUTE })];
+    const plan = planBursts(planInput(groups, { target: 3, keep: 3 }));
+    expect(plan.deletes).toEqual([]);
+    expect(plan.creates).toEqual([]);
+  });
+
+  describe('template change: a rollout within maxSurge / maxUnavailable', () => {
+    const old = (i: number, fields: Partial<BurstReplica> = {}) => g(i, { templateHash: 'tpl-0', ...fields });
+    it.each([
+      [
+        'surge 1, unavailable 0: one new group first, no old one removed yet',
+        [old(0), old(1), old(2), old(3)],
+        1,
+        0,
+        1,
+        0,
+      ],
+      [
+        'the new one is Ready: one old drained, one more new in the room it frees',
+        [old(0), old(1), old(2), old(3), g(4)],
+        1,
+        0,
+        1,
+        1,
+      ],
+      [
+        'surge 0, unavailable 1: one old drained, one new in its place',
+        [old(0), old(1), old(2), old(3)],
+        0,
+        1,
+        1,
+        1,
+      ],
+      [
+        'surge 2, unavailable 1: one old drained, three new (6 live at most)',
+        [old(0), old(1), old(2), old(3)],
+        2,
+        1,
+        3,
+        1,
+      ],
+      ['a not-Ready old group can always go', [old(0), old(1), old(2), old(3, { ready: false })], 1, 0, 2, 1],
+    ])('%s', (_what, groups, maxSurge, maxUnavailable, creates, removes) => {
+      const plan = planBursts(planInput(groups, { target: 4, keep: 4, maxSurge, maxUnavailable }));
+      expect(plan.rolling).toBe(true);
+      expect(plan.creates).toHaveLength(creates);
+      expect(plan.drains.length + plan.deletes.length).toBe(removes);
+      expect(
+        [...plan.drains, ...plan.deletes].every(
+          (a) => groups.find((x) => x.name === a.name)?.templateHash === 'tpl-0',
+        ),
+      ).toBe(true);
+    });
+    it('a stopped rollout keeps the old groups', () => {
+      const groups = [
+        old(0),
+        old(1),
+        g(2, { state: 'Failed', failureReason: 'InaccessibleImage', createdAt: T0 - MINUTE }),
+      ];
+      const plan = planBursts(planInput(groups, { target: 2, keep: 2 }));
+      expect(plan.rolling).toBe(false);
+      expect(plan.creates).toEqual([]);
+      expect(plan.drains).toEqual([]);
+      expect(plan.deletes).toEqual([]);
+      expect(plan.lines.join('\n')).toContain('InaccessibleImage');
+    });
+  });
+});
+
+describe('podDeletionCosts', () => {
+  it('ranks nodes by how few target pods they run, so whole nodes empty first', () => {
+    const pods = [...vmPods(3, T0, 3, 0), ...vmPods(1, T0, 1, 3), ...vmPods(2, T0, 2, 4)];
+    // node-0 has 3 pods, node-3 has 1, node-2 has 2 (pods 4 and 5 land on node-2 with perNode 2).
+    const costs = podDeletionCosts(pods, 'scaling in');
+    const byPod = Object.fromEntries(costs.map((c) => [c.pod, c.cost]));
+    expect(byPod).toEqual({
+      'orders-worker-3': 0,
+      'orders-worker-4': 1,
+      'orders-worker-5': 1,
+      'orders-worker-0': 2,
+      'orders-worker-1': 2,
+      'orders-worker-2': 2,
+    });
+    expect(costs[0]?.reason).toContain('fewest go first');
+  });
+  it('only emits a cost that changes, and skips unscheduled and deleting pods', () => {
+    const pods = vmPods(2, T0, 1);
+    pods[0] = { ...pods[0]!, deletionCost: 0 };
+    pods.push({ ...pods[1]!, name: 'gone', deleting: true, nodeName: 'node-9' });
+    pods.push({ name: 'pending', phase: 'Pending', ready: false, deleting: false, createdAt: T0 });
+    expect(podDeletionCosts(pods, 'x').map((c) => [c.pod, c.cost])).toEqual([['orders-worker-1', 1]]);
+  });
+});
