@@ -297,6 +297,7 @@ describe('problems only a person can fix: a condition, one event, nothing else',
   it('a fixed spec resumes deciding; breaking it again reports again', async () => {
     const h = harness();
     const object = h.world.scalers.get('shop/orders')!;
+    expect((await h.controller.tickOnce('shop/orders')).outcome).toBe('decided');
     object.spec = { invalid: 'spec.maxReplicas' };
     await h.controller.tickOnce('shop/orders');
     object.spec = {};
@@ -307,6 +308,7 @@ describe('problems only a person can fix: a condition, one event, nothing else',
     object.metadata.generation = 3;
     await h.controller.tickOnce('shop/orders');
     expect(h.world.events.filter((e) => e.reason === 'InvalidSpec')).toHaveLength(2);
+    expect(h.world.condition('shop/orders', 'Ready')?.reason).toBe('InvalidSpec');
   });
 
   it('retries the report when the API server refused it', async () => {

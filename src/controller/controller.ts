@@ -89,6 +89,8 @@ export interface ControllerOptions {
   wedgedAfterMs?: number;
   /** The executor's own events repeat at most this often. @default 600000 */
   eventRepeatMs?: number;
+  /** An unchanged status is rewritten at most this often. @default 60000 */
+  statusRefreshMs?: number;
 }
 
 /** What one tick did. */
@@ -195,7 +197,10 @@ export class Controller {
         logger: deps.logger,
         ...(deps.metrics ? { metrics: deps.metrics } : {}),
       },
-      options.eventRepeatMs !== undefined ? { eventRepeatMs: options.eventRepeatMs } : {},
+      {
+        ...(options.eventRepeatMs !== undefined ? { eventRepeatMs: options.eventRepeatMs } : {}),
+        ...(options.statusRefreshMs !== undefined ? { statusRefreshMs: options.statusRefreshMs } : {}),
+      },
     );
     this.#queue = new WorkQueue(deps.clock, options.retry);
   }
@@ -549,6 +554,7 @@ export class Controller {
         throw new TickError(scalerId(key), 'updating status', error);
       });
       entry.statusSent = fingerprint;
+      this.#executor.forget(key); // its memory of the last status written is stale now
     }
     this.#deps.logger.warn({ namespace: key.namespace, scaler: key.name, reason }, message);
   }

@@ -299,6 +299,39 @@ describe('creating burst replicas', () => {
   });
 });
 
+describe('status writes', () => {
+  it('rewrites an unchanged status at most once a minute, a changed one at once', async () => {
+    const s = setup();
+    const patch = (desired: number, at: string): Action => ({
+      kind: 'PatchStatus',
+      status: {
+        ...status,
+        desiredReplicas: desired,
+        lastDecision: { ...status.lastDecision, at, reasons: [at] },
+      },
+      reason: 's',
+    });
+    const results: string[] = [];
+    for (const [desired, advance] of [
+      [6, 0],
+      [6, 2000],
+      [6, 2000],
+      [7, 2000],
+      [7, 30_000],
+      [7, 30_000],
+    ] as const) {
+      await s.clock.advance(advance);
+      const report = await s.executor.execute(
+        s.input([patch(desired, new Date(s.clock.now()).toISOString())]),
+        allowed,
+      );
+      results.push(report.outcomes[0]!.result);
+    }
+    expect(results).toEqual(['ok', 'skipped', 'skipped', 'ok', 'skipped', 'ok']);
+    expect(s.world.status('shop/orders')?.desiredReplicas).toBe(7);
+  });
+});
+
 describe('guards', () => {
   it.each([
     { why: 'this replica is no longer the leader' },

@@ -48,6 +48,12 @@ export interface ExecutorDeps {
 export interface ExecutorOptions {
   /** The executor's own events (failures, failover) repeat at most this often per reason and message. @default 600000 */
   eventRepeatMs?: number;
+  /**
+   * A status that differs from the last one written only in `lastDecision.at`/`reasons` is written at
+   * most this often, so a steady scaler costs the API server one status write a minute, not one a tick.
+   * @default 60000
+   */
+  statusRefreshMs?: number;
 }
 
 /** What one tick hands to the executor. */
@@ -84,8 +90,9 @@ export interface ExecutionReport {
 interface ScalerMemory {
   /** Sorted JSON of the addresses last written to the EndpointSlice. */
   endpointSlice?: string;
-  /** The status this executor last wrote. */
+  /** The status this executor last wrote, and when. */
   status?: ScalerStatus;
+  statusAt?: number;
   /** Whether that status carried a Degraded condition the executor added. */
   degradedByExecutor: boolean;
   /** Executor-made events: `reason\nmessage` → when last emitted. */
@@ -124,11 +131,13 @@ export function endpointAddresses(burst: BurstReplica[]): EndpointAddress[] {
 export class Executor {
   readonly #deps: ExecutorDeps;
   readonly #eventRepeatMs: number;
+  readonly #statusRefreshMs: number;
   readonly #memory = new Map<string, ScalerMemory>();
 
   constructor(deps: ExecutorDeps, options: ExecutorOptions = {}) {
     this.#deps = deps;
     this.#eventRepeatMs = options.eventRepeatMs ?? 600_000;
+    this.#statusRefreshMs = options.statusRefreshMs ?? 60_000;
   }
 
   /** Drops what the executor remembers about a scaler (it was deleted, or leadership changed). */
@@ -309,8 +318,12 @@ export class Executor {
           ? { ...action.status, conditions: mergeConditions(action.status.conditions, [degraded]) }
           : action.status;
         await run(action, async () => {
+          const fresh = memory.statusAt !== undefined && now - memory.statusAt < this.#statusRefreshMs;
+          if (fresh && memory.status && sameStatus(memory.status, status))
+            return 'status unchanged since the last write';
           await this.#deps.cluster.patchStatus(key, status);
           memory.status = status;
+          memory.statusAt = now;
           memory.degradedByExecutor = degraded?.status === 'True';
         });
       }
@@ -322,6 +335,7 @@ export class Executor {
         await run(action, async () => {
           await this.#deps.cluster.patchStatus(key, status);
           memory.status = status;
+          memory.statusAt = now;
           memory.degradedByExecutor = degraded.status === 'True';
         });
       }
@@ -408,6 +422,12 @@ export class Executor {
       }
     );
   }
+}
+
+/** Equal apart from when the decision was made and its detailed reasons. */
+function sameStatus(a: ScalerStatus, b: ScalerStatus): boolean {
+  const strip = (s: ScalerStatus) => ({ ...s, lastDecision: { summary: s.lastDecision.summary } });
+  return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
 }
 
 /** A one-line description of an action for logs. */

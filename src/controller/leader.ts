@@ -9,8 +9,9 @@
  * - the leader renews every `retryPeriodMs`; if it has not renewed for `renewDeadlineMs`, or it sees
  *   another holder, it stops leading at once. `renewDeadlineMs` < `leaseDurationMs`, so the old leader
  *   has stopped before anyone else can take over;
- * - on shutdown the leader releases the lease (empty holder, 1 s duration) so another replica takes
- *   over at its next retry instead of waiting for expiry.
+ * - on shutdown the leader releases the lease (1 s duration) so another replica takes over within two
+ *   retry periods instead of waiting for the full lease duration; a lease with an empty holder (as
+ *   client-go releases it) is free at once.
  *
  * {@link LeaderElector.isLeader} is also time-bounded: it turns false `renewDeadlineMs` after the last
  * successful renewal even if the loop is stuck in a slow API call.
@@ -91,7 +92,7 @@ export class LeaderElector {
     return this.#leading && this.#deps.clock.now() - this.#lastRenew < this.#renewDeadlineMs;
   }
 
-  /** Holder of the lease as last observed ('' when released). */
+  /** Holder of the lease as last observed. */
   observedHolder(): string | undefined {
     return this.#observed?.holderIdentity;
   }
@@ -200,8 +201,10 @@ export class LeaderElector {
       const current = await lease.get();
       if (!current || current.holderIdentity !== this.#identity) return;
       const now = clock.now();
+      // client-go empties holderIdentity; the Kubernetes adapter requires a holder, so the lease keeps
+      // ours with a 1 s duration: followers see it change at their next retry and expire it 1 s later.
       const released: LeaseRecord = {
-        holderIdentity: '',
+        holderIdentity: this.#identity,
         leaseDurationSeconds: 1,
         acquireTime: now,
         renewTime: now,
