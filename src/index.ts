@@ -41,3 +41,23 @@ export {
   type Limited,
   type LimitReason,
 } from './core/behavior.ts';
+
+// The decision (DESIGN.md §3): `decide` is the whole tick; the cost model and forecaster are exported for
+// tools that want to price a template or explain a choice (docs/cost-model.md, docs/forecast.md,
+// docs/adr/0001-placement-bridge-or-spill.md).
+export { decide, metricInputs } from './core/decide.ts';
+export {
+  aciBilledResources,
+  unitCosts,
+  computedSlotsPerNode,
+  chooseOverflow,
+  overflowOptionCost,
+  breakEvenSeconds,
+  burstReplicaHourUSD,
+  type AciBilled,
+  type UnitCosts,
+  type OverflowChoice,
+  type OverflowOption,
+  type OverflowTimes,
+} from './core/cost-model.ts';
+export { forecastRemainingBurst, type Forecast } from './core/forecast.ts';

@@ -138,9 +138,14 @@ export function unitCosts(input: UnitCostInput): UnitCosts {
       (priority === 'Spot' ? ` × Spot ratio ${prices.aciSpotPriceRatio}` : '') +
       ` = ${usd(aciReplicaSecondUSD, 8)}/s = ${usd(aciReplicaHourUSD)}/h`,
   );
+  const usable = 1 - vm.reservedPercent / 100;
+  const round = (x: number) => Number(x.toFixed(3));
   const slotsWhy = observed
     ? 'as observed on the cluster'
-    : `floor(min(${vm.nodeVCPU} vCPU, ${vm.nodeMemoryGiB} GiB) × (1 − ${vm.reservedPercent}% reserved) ÷ requests)`;
+    : `${vm.reservedPercent}% reserved leaves ${round(vm.nodeVCPU * usable)} vCPU and ${round(vm.nodeMemoryGiB * usable)} GiB: ` +
+      `floor(min(${requests.cpu > 0 ? `${round(vm.nodeVCPU * usable)} ÷ ${requests.cpu}` : 'no CPU request'}, ` +
+      `${requests.memoryGiB > 0 ? `${round(vm.nodeMemoryGiB * usable)} ÷ ${requests.memoryGiB}` : 'no memory request'}))` +
+      (requests.cpu > 0 || requests.memoryGiB > 0 ? '' : `, at most ${DEFAULT_MAX_PODS_PER_NODE} pods`);
   lines.push(
     `VM node ${usd(prices.vmNodeHourlyUSD, 3)}/h × (1 − ${vm.discountPercent}% discount) = ${usd(nodeHourUSD)}/h; ` +
       `${slotsPerNode} replicas fit per node (${slotsWhy}) → ${usd(vmReplicaHourUSD)}/h per VM replica on a full new node`,

@@ -1,5 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { compilePolicy } from '../spec/compile.ts';
+import { exampleBurstScaler } from '../spec/example.ts';
 import { decide } from './decide.ts';
 import {
   actionCounts,
@@ -492,6 +494,34 @@ describe('decide: explanation and status', () => {
       'Fallback',
     ]);
     expect(status?.costUSDPerHour).toBeCloseTo(6 * 0.0384, 6);
+  });
+});
+
+describe('decide: with a compiled policy', () => {
+  it('decides for the DESIGN.md example BurstScaler with its defaults (HPA rate limits included)', () => {
+    const policy = compilePolicy({
+      ...exampleBurstScaler,
+      metadata: {
+        ...exampleBurstScaler.metadata,
+        uid: '6f1c2c1e-1111-2222-3333-444455556666',
+        generation: 1,
+      },
+    });
+    const [queue, prometheus] = policy.triggers;
+    const snapshot: Snapshot = {
+      ...testSnapshot({ now: T0, queue: 0, pods: vmPods(6, T0) }),
+      signals: [
+        { trigger: queue!.name, ok: true, value: 400, at: T0 }, // 400 / 20 → 20
+        { trigger: prometheus!.name, ok: true, value: 300, at: T0 }, // 300 / 50 → 6
+      ],
+    };
+    const d = decide(snapshot, policy, emptyState(), T0);
+    // The HPA's default scale-up policy allows max(4 pods, 100%) per 15 s: 6 → 12.
+    expect(d).toMatchObject({ desiredReplicas: 12, aciReplicas: 6, mode: 'spill' });
+    expect(actionsOf(d.actions, 'CreateBurst').map((c) => c.regions)).toEqual(
+      Array(6).fill(['eastus', 'eastus2']),
+    );
+    expect(d.explanation.recommendation.join('\n')).toContain(queue!.name);
   });
 });
 
