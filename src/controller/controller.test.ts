@@ -15,8 +15,10 @@ import {
 } from '../../test/controller/fakes.ts';
 import { ManualClock } from '../../test/controller/manual-clock.ts';
 import { simpleDecide } from '../../test/controller/simple-decide.ts';
+import { decide } from '../core/decide.ts';
+import { compilePolicy } from '../spec/compile.ts';
 import { Controller } from './controller.ts';
-import type { ControllerOptions } from './controller.ts';
+import type { ControllerOptions, TickResult } from './controller.ts';
 
 /** Shaped like src/spec's SpecValidationError: a message and the issues with their field paths. */
 class InvalidSpec extends Error {
@@ -311,6 +313,18 @@ describe('problems only a person can fix: a condition, one event, nothing else',
     expect(h.world.condition('shop/orders', 'Ready')?.reason).toBe('InvalidSpec');
   });
 
+  it('a target that comes back resumes deciding and Ready turns True again at once', async () => {
+    const h = harness();
+    expect((await h.controller.tickOnce('shop/orders')).outcome).toBe('decided');
+    h.world.deployments.delete('shop/orders');
+    await h.clock.advance(2000);
+    expect((await h.controller.tickOnce('shop/orders')).outcome).toBe('target-not-found');
+    h.world.addDeployment('shop', 'orders', { replicas: 2, vmCapacity: 2 });
+    await h.clock.advance(2000);
+    expect((await h.controller.tickOnce('shop/orders')).outcome).toBe('decided');
+    expect(h.world.condition('shop/orders', 'Ready')).toMatchObject({ status: 'True' });
+  });
+
   it('retries the report when the API server refused it', async () => {
     const h = harness();
     h.world.deployments.delete('shop/orders');
@@ -560,4 +574,87 @@ describe('liveness', () => {
       message: 'the tick of shop/orders has run for 61 s',
     });
   });
+});
+
+describe('with the real decide and spec compiler', () => {
+  const spec = (fallback?: { failureThreshold: number; replicas: number }) => ({
+    targetRef: { name: 'orders' },
+    maxReplicas: 20,
+    triggers: [
+      {
+        type: 'azure-storage-queue',
+        metadata: { queueName: 'orders', accountName: 'shopdata', targetPerReplica: '10' },
+      },
+    ],
+    pendingPods: { enabled: false },
+    ...(fallback ? { fallback } : {}),
+    burst: {
+      aci: {
+        subscriptionId: '00000000-0000-0000-0000-000000000000',
+        resourceGroup: 'burst',
+        regions: ['eastus'],
+      },
+      drain: { gracePeriodSeconds: 20, minBurstLifetimeSeconds: 0 },
+    },
+  });
+
+  function realHarness(fallback?: { failureThreshold: number; replicas: number }) {
+    const clock = new ManualClock();
+    const world = new ClusterWorld();
+    const aci = new AciWorld();
+    world.addScaler('shop', 'orders', spec(fallback));
+    world.addDeployment('shop', 'orders', { replicas: 2, vmCapacity: 3 });
+    const signals = new FakeSignals();
+    const controller = new Controller({
+      clock,
+      cluster: new FakeCluster(world, clock),
+      provider: new FakeProvider(aci, clock),
+      signals,
+      prices: new FakePrices(),
+      decide,
+      compilePolicy,
+      floors: () => [],
+      logger: createLogger({ level: 'silent' }),
+    });
+    const step = async (): Promise<TickResult> => {
+      aci.start(clock.now(), 10_000);
+      const result = await controller.tickOnce('shop/orders');
+      await clock.advance(2000);
+      return result;
+    };
+    return { clock, world, aci, signals, controller, step };
+  }
+
+  it.each([
+    { fallback: undefined, after: 8 },
+    { fallback: { failureThreshold: 3, replicas: 12 }, after: 12 },
+  ])(
+    'signals failing for 10 minutes (fallback $fallback): never below the 8 replicas in use',
+    async ({ fallback, after }) => {
+      const h = realHarness(fallback);
+      h.signals.values.set('azure-storage-queue-0', 80);
+      for (let i = 0; i < 30; i++) await h.step();
+      expect(h.aci.of({ namespace: 'shop', name: 'orders', uid: 'uid-orders' })).toHaveLength(5);
+      h.signals.values.delete('azure-storage-queue-0'); // every read fails from now on
+      const desired: number[] = [];
+      const scaleIn: string[] = [];
+      for (let i = 0; i < 300; i++) {
+        const result = await h.step();
+        desired.push(result.decision!.desiredReplicas);
+        for (const a of result.decision!.actions)
+          if (
+            a.kind === 'DrainBurst' ||
+            a.kind === 'DeleteBurst' ||
+            (a.kind === 'ScaleDeployment' && a.replicas < 3)
+          )
+            scaleIn.push(`${a.kind} ${a.reason}`);
+      }
+      expect(Math.min(...desired)).toBeGreaterThanOrEqual(8);
+      expect(desired.at(-1)).toBe(after);
+      expect(scaleIn).toEqual([]);
+      expect(h.world.condition('shop/orders', 'Fallback')?.status ?? 'False').toBe(
+        fallback ? 'True' : 'False',
+      );
+    },
+  );
 });

@@ -39,10 +39,19 @@ import type { ManualClock } from './manual-clock.ts';
 /** A promise that never settles: what a call looks like from a dead process. */
 export const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 
+/** Writes that are actions of the executor (status and event writes do not use up a crash budget). */
+export const ACTION_WRITES = new Set([
+  'create',
+  'markDraining',
+  'delete',
+  'scaleTarget',
+  'setPodDeletionCost',
+]);
+
 /**
- * Counts mutating calls. With a budget of k, the first k calls take effect; the call that uses the
- * last unit takes effect but its caller never hears back (the process died right after it), and every
- * later call, read or write, hangs.
+ * Counts action writes. With a budget of k, the first k take effect; the one that uses the last unit
+ * takes effect but its caller never hears back (the process died right after it), and every later
+ * call, read or write, hangs.
  */
 export class CrashGate {
   #budget: number;
@@ -67,8 +76,9 @@ export class CrashGate {
     return new Promise<T>((resolve) => resolve(value()));
   }
 
-  async write<T>(apply: () => T | Promise<T>): Promise<T> {
+  async write<T>(apply: () => T | Promise<T>, counted = true): Promise<T> {
     if (this.#crashed) return never();
+    if (!counted) return apply();
     if (this.#count >= this.#budget) {
       this.#crashed = true;
       return never();
@@ -326,7 +336,7 @@ export class FakeCluster implements ClusterPort {
     const fault = this.faults.take(method);
     if (fault === 'hang') return never();
     if (fault) return Promise.reject(fault);
-    return this.gate.write(apply);
+    return this.gate.write(apply, ACTION_WRITES.has(method));
   }
 }
 
@@ -343,10 +353,10 @@ export class AciWorld {
   /** Highest number of groups that existed at once. */
   peak = 0;
 
-  /** Every Pending group becomes Running and Ready with a private IP. */
-  start(now: number): void {
+  /** Every Pending group created at least `minAgeMs` ago becomes Running and Ready with a private IP. */
+  start(now: number, minAgeMs = 0): void {
     for (const group of this.groups.values()) {
-      if (group.state !== 'Pending') continue;
+      if (group.state !== 'Pending' || now - group.createdAt < minAgeMs) continue;
       group.state = 'Running';
       group.ready = true;
       group.readyAt = now;
@@ -505,7 +515,7 @@ export class FakeProvider implements BurstProvider {
     const fault = this.faults.take(method);
     if (fault === 'hang') return never();
     if (fault) return Promise.reject(fault);
-    return this.gate.write(apply);
+    return this.gate.write(apply, ACTION_WRITES.has(method));
   }
 }
 
