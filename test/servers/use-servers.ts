@@ -7,7 +7,7 @@
  * When the server's program is not installed the test is skipped with a loud message naming the
  * package to install; under CI (CI=true), where .ci/run installs everything, it fails instead.
  */
-import { inject } from 'vitest';
+import { describe, inject, it } from 'vitest';
 import type { ServerInfo, ServerName } from './hub.ts';
 
 export type { ServerInfo, ServerName } from './hub.ts';
@@ -35,4 +35,18 @@ export async function useServer<N extends ServerName>(
     return undefined;
   }
   throw new Error(`starting ${name} for the tests failed: ${body.error}`);
+}
+
+/**
+ * `describe(title, body)` with the server passed in; when the server is missing (useServer returned
+ * undefined after its warning) the block is reported as skipped instead.
+ */
+export function describeWithServer<T>(title: string, server: T | undefined, body: (server: T) => void): void {
+  if (server === undefined) {
+    describe.skip(title, () => {
+      it('needs a server that is not installed here (see the SKIPPED warning)', () => undefined);
+    });
+    return;
+  }
+  describe(title, () => body(server));
 }

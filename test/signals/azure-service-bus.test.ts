@@ -2,12 +2,13 @@
  * azure-service-bus through the real @azure/service-bus administration client, against the
  * recorded-response HTTPS server in test/servers/service-bus.ts (no Service Bus emulator runs here).
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AzureServiceBusSource } from '../../src/signals/azure-service-bus.ts';
 import { SignalReader } from '../../src/signals/reader.ts';
 import { MissingServerError, freePort } from '../servers/process.ts';
 import { startServiceBusRecording } from '../servers/service-bus.ts';
 import type { ServiceBusServer } from '../servers/service-bus.ts';
+import { describeWithServer } from '../servers/use-servers.ts';
 import { FakeValues, context, readFailure, scaler, systemClock, trigger } from './helpers.ts';
 
 let recording: ServiceBusServer | undefined;
@@ -18,8 +19,7 @@ try {
   console.warn(`\n*** SKIPPED: azure-service-bus tests: ${error.message} ***\n`);
 }
 
-describe.skipIf(!recording)('azure-service-bus against recorded Service Bus responses', () => {
-  const server = recording!;
+describeWithServer('azure-service-bus against recorded Service Bus responses', recording, (server) => {
   const source = new AzureServiceBusSource({
     clientOptions: { agent: server.agent },
     credential: () => {

@@ -1,13 +1,13 @@
 /** azure-storage-queue against Azurite (the Azure Storage emulator, from npm). */
 import { QueueClient } from '@azure/storage-queue';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { AzureStorageQueueSource } from '../../src/signals/azure-storage-queue.ts';
 import { SignalReader } from '../../src/signals/reader.ts';
 import { AZURITE_KEY, azuriteConnectionString } from '../servers/azurite.ts';
 import { startHttpResponder, startSilentServer } from '../servers/faults.ts';
 import type { FaultServer } from '../servers/faults.ts';
 import { freePort } from '../servers/process.ts';
-import { SIGNAL_SERVERS, useServer } from '../servers/use-servers.ts';
+import { SIGNAL_SERVERS, describeWithServer, useServer } from '../servers/use-servers.ts';
 import { FakeValues, context, readFailure, scaler, systemClock, trigger } from './helpers.ts';
 
 const azurite = await useServer('azurite', SIGNAL_SERVERS);
@@ -15,8 +15,7 @@ const azurite = await useServer('azurite', SIGNAL_SERVERS);
 /** A storage connection string for the dev account at another port (a fake or closed one). */
 const connectionAt = (port: number) => azuriteConnectionString(port);
 
-describe.skipIf(!azurite)('azure-storage-queue against Azurite', () => {
-  const server = azurite!;
+describeWithServer('azure-storage-queue against Azurite', azurite, (server) => {
   const wrongKey = Buffer.from('definitely-not-the-account-key-0123456789').toString('base64');
   const source = new AzureStorageQueueSource({
     credential: () => {

@@ -1,18 +1,17 @@
 /** prometheus against a real Prometheus scraping a test exporter (both started by the server hub). */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { PrometheusSource } from '../../src/signals/prometheus.ts';
 import { SignalReader } from '../../src/signals/reader.ts';
 import { setRemoteGauge } from '../servers/exporter.ts';
 import { startHttpResponder, startSilentServer } from '../servers/faults.ts';
 import type { FaultServer } from '../servers/faults.ts';
 import { freePort } from '../servers/process.ts';
-import { SIGNAL_SERVERS, useServer } from '../servers/use-servers.ts';
+import { SIGNAL_SERVERS, describeWithServer, useServer } from '../servers/use-servers.ts';
 import { FakeValues, context, readFailure, scaler, systemClock, trigger } from './helpers.ts';
 
 const prometheus = await useServer('prometheus', SIGNAL_SERVERS);
 
-describe.skipIf(!prometheus)('prometheus against a real Prometheus', () => {
-  const server = prometheus!;
+describeWithServer('prometheus against a real Prometheus', prometheus, (server) => {
   const source = new PrometheusSource();
   const promTrigger = (query: string, extra: Record<string, string> = {}) =>
     trigger('prometheus', { serverAddress: server.url, query, ...extra });

@@ -1,19 +1,18 @@
 /** rabbitmq against a real rabbitmq-server, over AMQP and the management API. */
 import { connect } from 'amqplib';
 import type { ChannelModel } from 'amqplib';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { RabbitMqSource } from '../../src/signals/rabbitmq.ts';
 import { SignalReader } from '../../src/signals/reader.ts';
 import { startGarbageServer, startSilentServer } from '../servers/faults.ts';
 import type { FaultServer } from '../servers/faults.ts';
 import { freePort } from '../servers/process.ts';
-import { SIGNAL_SERVERS, useServer } from '../servers/use-servers.ts';
+import { SIGNAL_SERVERS, describeWithServer, useServer } from '../servers/use-servers.ts';
 import { FakeValues, context, readFailure, scaler, systemClock, trigger } from './helpers.ts';
 
 const rabbit = await useServer('rabbitmq', SIGNAL_SERVERS);
 
-describe.skipIf(!rabbit)('rabbitmq against a real rabbitmq-server', () => {
-  const server = rabbit!;
+describeWithServer('rabbitmq against a real rabbitmq-server', rabbit, (server) => {
   const source = new RabbitMqSource();
   const amqpHost = `amqp://${server.host}:${server.amqpPort}`;
   const httpHost = server.managementUrl;

@@ -1,19 +1,18 @@
 /** redis-list and redis-stream against a real redis-server (and misbehaving servers for failures). */
 import { Redis } from 'ioredis';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, expect, it } from 'vitest';
 import { SignalReader } from '../../src/signals/reader.ts';
 import { RedisListSource } from '../../src/signals/redis-list.ts';
 import { RedisStreamSource } from '../../src/signals/redis-stream.ts';
 import { startGarbageServer, startSilentServer } from '../servers/faults.ts';
 import type { FaultServer } from '../servers/faults.ts';
 import { freePort } from '../servers/process.ts';
-import { SIGNAL_SERVERS, useServer } from '../servers/use-servers.ts';
+import { SIGNAL_SERVERS, describeWithServer, useServer } from '../servers/use-servers.ts';
 import { FakeValues, context, readFailure, scaler, systemClock, trigger } from './helpers.ts';
 
 const redis = await useServer('redis', SIGNAL_SERVERS);
 
-describe.skipIf(!redis)('redis sources against a real redis-server', () => {
-  const server = redis!;
+describeWithServer('redis sources against a real redis-server', redis, (server) => {
   const address = `${server.host}:${server.port}`;
   const list = new RedisListSource();
   const stream = new RedisStreamSource();
