@@ -173,6 +173,92 @@ describe('decide: bridge or spill', () => {
   });
 });
 
+describe('decide: a burst over time (a small world: pods fill nodes, the autoscaler adds a node for pending pods after 300 s)', () => {
+  /** Runs `minutes` of 15 s ticks with `queue(t)`; returns the log of ticks that changed something. */
+  const simulate = (policy: Policy, minutes: number, queue: (minute: number) => number) => {
+    let nodes = 2;
+    let incoming: number[] = [];
+    let snapshot = testSnapshot({ now: T0, queue: 0, replicas: 6 });
+    let s = state({ lastDesired: 6 });
+    const log: { minute: number; mode: string; actions: Partial<Record<string, number>> }[] = [];
+    for (let t = 0; t <= minutes * 60; t += 15) {
+      const now = T0 + t * SECOND;
+      nodes += incoming.filter((at) => at <= now).length;
+      incoming = incoming.filter((at) => at > now);
+      const replicas = snapshot.target!.replicas;
+      const pods = [
+        ...vmPods(Math.min(replicas, nodes * 3), T0),
+        ...pendingPods(Math.max(0, replicas - nodes * 3), T0),
+      ];
+      const waiting = Math.max(0, replicas - nodes * 3 - incoming.length * 3);
+      for (let i = 0; i < Math.ceil(waiting / 3); i++) incoming.push(now + 300 * SECOND);
+      snapshot = {
+        ...snapshot,
+        pods,
+        signals: [{ trigger: 'orders-queue', ok: true, value: queue(t / 60), at: now }],
+        vm: {
+          freeSlots: Math.max(0, nodes * 3 - replicas),
+          slotsPerNode: 3,
+          incoming: incoming.map((readyAt) => ({ slots: 3, readyAt })),
+        },
+      };
+      const d = decide(snapshot, policy, s, now);
+      s = d.state;
+      const counts = actionCounts(changes(d));
+      if (Object.keys(counts).length > 0 || d.mode !== log[log.length - 1]?.mode)
+        log.push({ minute: t / 60, mode: d.mode, actions: counts });
+      snapshot = startGroups(applyActions(snapshot, d.actions, now), now);
+    }
+    return log;
+  };
+
+  it('a 5-minute burst spills and never touches the Deployment', () => {
+    const log = simulate(discounted, 20, (minute) => (minute < 5 ? 150 : 60));
+    expect(log).toEqual([
+      { minute: 0, mode: 'spill', actions: { CreateBurst: 9 } },
+      { minute: 5, mode: 'none', actions: { DrainBurst: 9 } },
+      { minute: 6, mode: 'none', actions: { DeleteBurst: 9 } },
+    ]);
+  });
+
+  it('a 90-minute burst spills, bridges once past the break-even (+ hysteresis), then hands back to VMs', () => {
+    const log = simulate(discounted, 120, (minute) => (minute < 90 ? 150 : 60));
+    expect(log.map((l) => [l.mode, l.actions])).toEqual([
+      ['spill', { CreateBurst: 9 }],
+      ['bridge', { ScaleDeployment: 1 }], // the Deployment grows to 15: 9 pods pend, 3 nodes come
+      ['none', { DrainBurst: 9 }], // the nodes are Ready and their pods too
+      ['none', { DeleteBurst: 9 }],
+      ['none', { SetPodDeletionCost: 15, ScaleDeployment: 1 }], // demand back to 6
+    ]);
+    const bridgeAt = log[1]!.minute;
+    expect(bridgeAt).toBeGreaterThan(32); // T* ≈ 32 min: bursts shorter than that never buy nodes
+    expect(bridgeAt).toBeLessThan(50); // the 10 % hysteresis delays the switch, boundedly
+    expect(log[2]!.minute - bridgeAt).toBeCloseTo(5.25, 1); // provisioning (300 s) + one tick
+  });
+
+  it('ACI keeps covering pending pods while their nodes arrive (mode stays bridge, nothing changes)', () => {
+    const snapshot = testSnapshot({
+      now: T0,
+      queue: 120,
+      pods: [...vmPods(6, T0), ...pendingPods(6, T0 - 5 * MINUTE)],
+      incoming: [
+        { slots: 3, readyAt: T0 + 30 * SECOND },
+        { slots: 3, readyAt: T0 + 30 * SECOND },
+      ],
+      burst: running(discounted, 6, 5 * MINUTE),
+    });
+    const d = decide(
+      snapshot,
+      discounted,
+      state({ lastDesired: 12, mode: 'bridge', burstStartedAt: T0 - 40 * MINUTE, burstBaseline: 6 }),
+      T0,
+    );
+    expect(d.mode).toBe('bridge');
+    expect(changes(d)).toEqual([]);
+    expect(emits(d)).toEqual([]);
+  });
+});
+
 describe('decide: limits and refusals', () => {
   it('budget exhausted: no new ACI, the overflow pends for VMs, and the condition says what to change', () => {
     const policy = testPolicy({ budget: { maxBurstUSDPerHour: 0.1 } });

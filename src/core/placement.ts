@@ -284,9 +284,13 @@ export function place(input: PlacementInput): Placement {
   const deploymentReplicas = D - spilledOnAci;
   const aciKeep = Math.min(input.liveBurst, maxBurst, Math.max(aciTarget, D - vm.ready));
 
+  // Mode: spill when the overflow stays on ACI with no new node; bridge while ACI covers replicas that VM
+  // capacity will take (arriving or new nodes, or VM pods not Ready yet); none when ACI serves nothing.
   let mode: PlacementMode = 'none';
   if (input.burstable && need > 0 && (aciTarget > 0 || aciKeep > 0)) {
     mode = k === 0 || newNodes > 0 ? 'bridge' : 'spill';
+  } else if (input.burstable && aciKeep > 0) {
+    mode = 'bridge';
   }
 
   const summary =
