@@ -44,7 +44,12 @@ export class ManualClock implements Clock {
 }
 
 /** Lets real I/O (HTTP to the face) happen while the manual clock advances, until `promise` settles. */
-export async function drive<T>(promise: Promise<T>, clock: ManualClock, stepMs = 1000, maxSteps = 600): Promise<T> {
+export async function drive<T>(
+  promise: Promise<T>,
+  clock: ManualClock,
+  stepMs = 1000,
+  maxSteps = 600,
+): Promise<T> {
   let settled = false;
   const watched = promise.finally(() => {
     settled = true;
@@ -154,7 +159,10 @@ export function valuesFrom(
 }
 
 /** A create request for replica `index` of {@link scaler}. */
-export function createRequest(index: number, overrides: Partial<CreateBurstRequest> = {}): CreateBurstRequest {
+export function createRequest(
+  index: number,
+  overrides: Partial<CreateBurstRequest> = {},
+): CreateBurstRequest {
   return {
     scaler,
     name: burstGroupName(scaler, index),

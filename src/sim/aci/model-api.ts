@@ -63,13 +63,13 @@ export function createModelAciApi(options: ModelAciApiOptions): AciApi {
       const result = await call(() => model.createOrUpdate(rg, name, group));
       const doneAt = model.operationDoneAt(result.operationId) ?? 0;
       if (wait === 'accepted') {
-        const status = model.operationStatus(result.operationId);
+        const status = await call(() => model.operationStatus(result.operationId));
         return status?.status === 'InProgress' ? undefined : result.group;
       }
       if (!options.clock) throw new Error('createModelAciApi: a clock is required to wait for provisioning');
       const left = doneAt - options.clock.now();
       if (left > 0) await options.clock.sleep(left);
-      const status = model.operationStatus(result.operationId);
+      const status = await call(() => model.operationStatus(result.operationId));
       if (status?.status === 'Failed' && status.error)
         throw new Error(
           `The long-running operation has failed. ${status.error.code}. ${status.error.message}`,

@@ -83,7 +83,17 @@ export interface AciModelOptions {
 
 /** Operations faults can target. */
 export type SimOperation =
-  'create' | 'delete' | 'get' | 'list' | 'update' | 'usage' | 'logs' | 'stop' | 'start';
+  | 'create'
+  | 'delete'
+  | 'get'
+  | 'list'
+  | 'update'
+  | 'usage'
+  | 'logs'
+  | 'stop'
+  | 'start'
+  /** Reading a long-running operation's status. */
+  | 'poll';
 
 /** A fault to inject; `times` (default 1, Infinity allowed) says how many matching calls it hits. */
 export type SimFault =
@@ -197,6 +207,7 @@ export class AciModel {
     logs: 0,
     stop: 0,
     start: 0,
+    poll: 0,
   };
 
   constructor(options: AciModelOptions) {
@@ -667,6 +678,7 @@ export class AciModel {
 
   /** Status of a long-running operation, or undefined for an unknown id. */
   operationStatus(id: string): SimOperationStatus | undefined {
+    this.enter('poll');
     const op = this.operations.get(id);
     if (!op) return undefined;
     const now = this.clock.now();
