@@ -57,6 +57,8 @@ import { ResilientInformer } from './informer.ts';
 import type { BackoffOptions, InformerStatus, KubeLog } from './informer.ts';
 import { podRequests, toResources } from './resources.ts';
 import { statusBody, statusUnchanged } from './status.ts';
+import { UsagePoller } from './usage.ts';
+import type { UsageTarget } from './usage.ts';
 import { podInfo, POD_DELETION_COST, selectorMatches, targetWorkload } from './workload.ts';
 
 export const BURST_SCALER_GROUP = 'spillway.io';
@@ -95,6 +97,11 @@ export interface KubeClusterOptions {
   events?: EventAggregatorOptions;
   /** List page size. @default 500 */
   pageSize?: number;
+  /**
+   * How often pod usage is read from metrics.k8s.io for scalers with cpu/memory triggers (0 turns it
+   * off). @default 15 (the HPA's sync period)
+   */
+  metricsIntervalSeconds?: number;
 }
 
 type TargetRef = { apiVersion: string; kind: string; name: string };
@@ -239,6 +246,7 @@ export class KubeCluster implements ClusterPort {
   readonly #aggregator: EventAggregator;
   readonly #services = new Map<string, { service: V1Service; at: number }>();
   readonly #syncListeners = new Set<() => void>();
+  readonly #usagePoller: UsagePoller | undefined;
   #clusterId: string | undefined;
   #eventSequence = 0;
   #synced = false;
@@ -295,6 +303,15 @@ export class KubeCluster implements ClusterPort {
     });
     this.#pods = make<V1Pod>('pods', '/api/v1/pods', { fieldSelector: POD_FIELD_SELECTOR });
     this.#nodes = make<V1Node>('nodes', '/api/v1/nodes');
+    const metricsInterval = options.metricsIntervalSeconds ?? 15;
+    if (metricsInterval > 0)
+      this.#usagePoller = new UsagePoller({
+        kubeConfig: kc,
+        clock: options.clock,
+        log: options.log,
+        intervalMs: metricsInterval * 1000,
+        targets: () => this.#usageTargets(),
+      });
     this.#wire();
   }
 
@@ -329,6 +346,7 @@ export class KubeCluster implements ClusterPort {
 
   /** Stops every informer (and their pending restarts). */
   async stop(): Promise<void> {
+    this.#usagePoller?.stop();
     await Promise.all(this.#informers().map((informer) => informer.stop()));
   }
 
@@ -395,6 +413,7 @@ export class KubeCluster implements ClusterPort {
     if (this.#synced || !this.#informers().every((informer) => informer.listed)) return;
     this.#synced = true;
     this.#log('info', 'all informers listed; caches synced', { informers: this.#informers().length });
+    this.#usagePoller?.start();
     for (const listener of [...this.#syncListeners]) listener();
     // Everything may have changed while we were not listening.
     for (const scaler of this.#scalers.list())
@@ -428,7 +447,12 @@ export class KubeCluster implements ClusterPort {
     const pods = this.#pods.cache
       .list(namespace)
       .filter((pod) => selectorMatches(selector, pod.metadata?.labels))
-      .map(podInfo)
+      .map((pod) => {
+        const info = podInfo(pod);
+        const usage = this.#usagePoller?.usage(namespace, info.name);
+        if (usage) info.usage = usage;
+        return info;
+      })
       .sort((a, b) => a.name.localeCompare(b.name));
     return {
       target: targetWorkload(deployment),
@@ -442,6 +466,26 @@ export class KubeCluster implements ClusterPort {
   /** The capacity arithmetic with a verdict per node, for `spillway explain`; undefined when the target is missing. */
   explainCapacity(namespace: string, targetRef: TargetRef): CapacityResult | undefined {
     return this.#target(namespace, targetRef)?.capacity;
+  }
+
+  /** Targets of scalers with a cpu or memory trigger, whose pods need usage samples. */
+  #usageTargets(): UsageTarget[] {
+    const targets: UsageTarget[] = [];
+    for (const scaler of this.#scalers.list()) {
+      const triggers = (scaler as { spec?: { triggers?: unknown } }).spec?.triggers;
+      const wantsUsage =
+        Array.isArray(triggers) &&
+        triggers.some((t: unknown) => {
+          const type = (t as { type?: unknown } | null)?.type;
+          return type === 'cpu' || type === 'memory';
+        });
+      const ref = targetRefOf(scaler);
+      const namespace = scaler.metadata?.namespace;
+      if (!wantsUsage || !ref || !isDeployment(ref) || !namespace) continue;
+      const selector = this.#deployments.get(ref.name, namespace)?.spec?.selector;
+      if (selector) targets.push({ namespace, selector });
+    }
+    return targets;
   }
 
   #target(namespace: string, targetRef: TargetRef) {

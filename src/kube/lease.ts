@@ -24,7 +24,7 @@ export function leaseBody(
   record: LeaseRecord,
   version: string | undefined,
 ): V1Lease {
-  if (!record.holderIdentity) throw new InvalidRequestError('record.holderIdentity', 'must not be empty');
+  // An empty holderIdentity is allowed: it is how client-go releases a Lease for a fast hand-over.
   if (!Number.isInteger(record.leaseDurationSeconds) || record.leaseDurationSeconds < 1)
     throw new InvalidRequestError(
       'record.leaseDurationSeconds',

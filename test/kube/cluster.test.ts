@@ -37,6 +37,7 @@ async function setup(
     namespaces: 'all',
     clock: h.clock,
     log: h.log,
+    metricsIntervalSeconds: 0,
     ...options,
   });
   cluster = c;
@@ -71,7 +72,13 @@ describe('sync gate and informer restarts', () => {
           },
     );
     h.clock.hold = true;
-    const c = new KubeCluster({ kubeConfig: h.kubeConfig, namespaces: 'all', clock: h.clock, log: h.log });
+    const c = new KubeCluster({
+      kubeConfig: h.kubeConfig,
+      namespaces: 'all',
+      clock: h.clock,
+      log: h.log,
+      metricsIntervalSeconds: 0,
+    });
     cluster = c;
     await c.start();
     await until(() => h.clock.sleeps.length === 1, 'the restart backoff');
@@ -209,6 +216,7 @@ describe('sync gate and informer restarts', () => {
       clock: h.clock,
       log: h.log,
       pageSize: 3,
+      metricsIntervalSeconds: 0,
     });
     cluster = c;
     await c.start();
@@ -309,6 +317,7 @@ describe('reads', () => {
       clock: h.clock,
       log: h.log,
       clusterId: 'c-1',
+      metricsIntervalSeconds: 0,
     });
     cluster = c;
     await c.start();
@@ -361,6 +370,49 @@ describe('reads', () => {
       'reading Secret shop/missing: the server could not find the requested resource /api/v1/namespaces/shop/secrets/missing (HTTP 404 NotFound)',
     );
     expect(JSON.stringify(h.logs)).not.toContain('secret-key-value');
+  });
+});
+
+describe('pod usage from metrics.k8s.io', () => {
+  it('polls usage for targets of cpu/memory triggers and attaches it to their pods', async () => {
+    const h = await startHarness();
+    harness = h;
+    const scaler = h.collections.scalers.find<{ spec: { triggers: unknown[] } }>('orders-worker', 'shop');
+    scaler.spec.triggers.push({ type: 'cpu', metadata: { type: 'Utilization', value: '60' } });
+    h.collections.scalers.upsert(scaler as never);
+    const path = '/apis/metrics.k8s.io/v1beta1/namespaces/shop/pods';
+    h.server.route('GET', path, () => ({
+      status: 200,
+      body: {
+        kind: 'PodMetricsList',
+        apiVersion: 'metrics.k8s.io/v1beta1',
+        metadata: {},
+        items: [
+          {
+            metadata: {
+              name: 'orders-worker-7d9f8b6c5d-2xkqp',
+              namespace: 'shop',
+              labels: { app: 'orders-worker' },
+            },
+            timestamp: '2026-11-02T09:59:45Z',
+            window: '15.012s',
+            containers: [{ name: 'worker', usage: { cpu: '412345678n', memory: '524288Ki' } }],
+          },
+        ],
+      },
+    }));
+    h.clock.hold = true; // one polling round, then the poller waits for its next interval
+    const c = new KubeCluster({ kubeConfig: h.kubeConfig, namespaces: 'all', clock: h.clock, log: h.log });
+    cluster = c;
+    await c.start();
+    await c.waitForSync();
+    await until(() => c.workload('shop', ORDERS)?.pods[0]?.usage !== undefined, 'the usage sample');
+    const metrics = h.server.requests.filter((r) => r.path === path);
+    expect(metrics.map((r) => r.query.get('labelSelector'))).toEqual(['app=orders-worker']);
+    const pods = c.workload('shop', ORDERS)!.pods;
+    expect(pods[0]?.usage).toEqual({ cpu: 0.413, memoryGiB: 0.5 });
+    expect(pods[1]?.usage).toBeUndefined();
+    expect(h.clock.sleeps).toEqual([15_000]);
   });
 });
 
