@@ -9,45 +9,25 @@
  */
 import cron from 'node-cron';
 import type { ScheduledTask } from 'node-cron';
+import { planGarbageCollection } from '../core/gc.ts';
+import type { GcAction, GcLiveState } from '../core/gc.ts';
 import type { Policy, ScalerKey } from '../core/types.ts';
-import type { BurstProvider, BurstScalerObject, Clock, ClusterPort, OwnedBurstReplica } from '../ports.ts';
+import type { BurstProvider, BurstScalerObject, Clock, ClusterPort } from '../ports.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { ControllerMetrics } from '../telemetry/metrics.ts';
 import { sleepUnlessAborted } from './clock.ts';
 import { asError, describeError } from './errors.ts';
 
-/** What exists in the cluster now (src/core/gc.ts GcLiveState). Maps are keyed by scaler uid. */
-export interface GcLive {
-  synced: boolean;
-  scalers: readonly ScalerKey[];
-  templateHashes: Readonly<Record<string, string>>;
-  rolloutComplete: Readonly<Record<string, boolean>>;
-  watchedNamespaces?: readonly string[];
-}
-
-/** A drain or delete planned by garbage collection, with the owner from the group's tags. */
-export interface GcAction {
-  kind: 'DrainBurst' | 'DeleteBurst';
-  name: string;
-  reason: string;
-  owner: ScalerKey;
-}
-
-/** src/core/gc.ts `planGarbageCollection`. */
-export type PlanGcFn = (
-  owned: readonly OwnedBurstReplica[],
-  live: GcLive,
-  clusterId: string,
-  now: number,
-  drain: { gracePeriodSeconds: number },
-) => { actions: GcAction[]; kept: { name: string; reason: string }[] };
+/** The pure planner (src/core/gc.ts); injectable for tests. */
+export type PlanGcFn = typeof planGarbageCollection;
 
 export interface GcSweeperDeps {
   clock: Clock;
   cluster: ClusterPort;
   provider: BurstProvider;
   compilePolicy: (scaler: BurstScalerObject) => Policy;
-  planGc: PlanGcFn;
+  /** @default planGarbageCollection from src/core/gc.ts */
+  planGc?: PlanGcFn;
   logger: Logger;
   metrics?: ControllerMetrics;
   /** Whether this replica may act. Always true when omitted. */
@@ -162,9 +142,8 @@ export class GcSweeper {
     if (blocked) return { outcome: blocked };
     const owned = await provider.listOwned();
     // Read the scalers after the groups: a scaler created meanwhile is then seen, never the reverse.
-    const live = this.#live(cluster.scalers());
-    live.synced = cluster.synced();
-    const plan = this.#deps.planGc(owned, live, cluster.clusterId(), clock.now(), {
+    const live = { ...this.#live(cluster.scalers()), synced: cluster.synced() };
+    const plan = (this.#deps.planGc ?? planGarbageCollection)(owned, live, cluster.clusterId(), clock.now(), {
       gracePeriodSeconds: this.#gracePeriodSeconds,
     });
     metrics?.gcSweeps.inc();
@@ -198,7 +177,7 @@ export class GcSweeper {
   }
 
   /** Scalers, their targets' template hashes and rollout state, from the cluster cache. */
-  #live(objects: BurstScalerObject[]): GcLive {
+  #live(objects: BurstScalerObject[]): GcLiveState {
     const templateHashes: Record<string, string> = {};
     const rolloutComplete: Record<string, boolean> = {};
     const scalers: ScalerKey[] = [];
