@@ -20,7 +20,9 @@ import { sourceFor } from './registry.ts';
  */
 export const TARGET_METADATA_KEYS: ReadonlySet<string> = new Set([
   'targetPerReplica',
+  'targetValue',
   'activationTargetPerReplica',
+  'metricType',
   'metricName',
   'name',
   // KEDA's target names, accepted so KEDA specs share reads too.
