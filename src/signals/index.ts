@@ -12,6 +12,7 @@ export {
   isTimeZone,
   nextFire,
   previousFire,
+  replicaFloors,
   scheduleFloors,
   validateSchedules,
 } from './schedule.ts';

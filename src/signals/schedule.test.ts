@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { FakeValues, trigger } from '../../test/signals/helpers.ts';
 import type { SchedulePolicy } from '../core/types.ts';
 import { CronSource } from './cron.ts';
-import { cronTriggerFloors, scheduleFloors, validateSchedules } from './schedule.ts';
+import { cronTriggerFloors, replicaFloors, scheduleFloors, validateSchedules } from './schedule.ts';
 
 const workdays: SchedulePolicy = {
   cron: '0 8 * * 1-5',
@@ -159,5 +159,21 @@ describe('cron triggers (KEDA cron scaler)', () => {
     expect(() => source.validate({ ...office, metadata: { ...office.metadata, ...change } })).toThrow(
       message,
     );
+  });
+});
+
+describe('replicaFloors', () => {
+  it('joins schedule floors and open cron triggers', () => {
+    const office = trigger('cron', {
+      timezone: 'UTC',
+      start: '0 8 * * *',
+      end: '0 18 * * *',
+      desiredReplicas: '4',
+    });
+    expect(
+      replicaFloors({ schedules: [workdays], triggers: [office] }, at('2026-11-23T09:00:00Z')).map(
+        (f) => f.replicas,
+      ),
+    ).toEqual([20, 4]);
   });
 });

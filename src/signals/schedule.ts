@@ -10,7 +10,7 @@
  */
 import { CronExpressionParser } from 'cron-parser';
 import cron from 'node-cron';
-import type { ReplicaFloor, SchedulePolicy, TriggerPolicy } from '../core/types.ts';
+import type { Policy, ReplicaFloor, SchedulePolicy, TriggerPolicy } from '../core/types.ts';
 import { SignalConfigError } from './errors.ts';
 
 /** True when `timeZone` is an IANA zone this runtime knows (e.g. Europe/Berlin, UTC). */
@@ -193,4 +193,12 @@ export function cronTriggerFloors(triggers: readonly TriggerPolicy[], now: numbe
     });
   }
   return floors;
+}
+
+/**
+ * Every floor active at `now`: spec.schedules and open cron triggers. Matches the controller's FloorsFn,
+ * so the composition root can pass it as is (`floors: replicaFloors`).
+ */
+export function replicaFloors(policy: Pick<Policy, 'schedules' | 'triggers'>, now: number): ReplicaFloor[] {
+  return [...scheduleFloors(policy.schedules, now), ...cronTriggerFloors(policy.triggers, now)];
 }
