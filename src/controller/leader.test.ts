@@ -90,7 +90,7 @@ describe('leader election', () => {
     expect(a.state()).toBe('follower');
   });
 
-  it('releasing on shutdown hands over within two retry periods, not after the lease duration', async () => {
+  it('releasing on shutdown hands over at the next retry, not after the lease duration', async () => {
     const { clock, electors, transitions, store } = replicas(2);
     const [a, b] = electors as [LeaderElector, LeaderElector];
     a.start();
@@ -99,7 +99,7 @@ describe('leader election', () => {
     await run(clock, electors, 6000);
     await a.stop();
     expect(a.state()).toBe('stopped');
-    expect(store.record).toMatchObject({ holderIdentity: 'spillway-a', leaseDurationSeconds: 1 });
+    expect(store.record).toMatchObject({ holderIdentity: '', leaseDurationSeconds: 1 });
     const stoppedAt = clock.now();
     let takeover = 0;
     for (let t = 0; t < 20_000 && takeover === 0; t += 100) {
@@ -107,7 +107,7 @@ describe('leader election', () => {
       if (b.isLeader()) takeover = clock.now() - stoppedAt;
     }
     expect(takeover).toBeGreaterThan(0);
-    expect(takeover).toBeLessThanOrEqual(2 * 2000);
+    expect(takeover).toBeLessThanOrEqual(2000);
     expect(transitions).toEqual(['spillway-a:leads', 'spillway-a:stops', 'spillway-b:leads']);
     await b.stop();
   });

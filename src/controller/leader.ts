@@ -9,9 +9,8 @@
  * - the leader renews every `retryPeriodMs`; if it has not renewed for `renewDeadlineMs`, or it sees
  *   another holder, it stops leading at once. `renewDeadlineMs` < `leaseDurationMs`, so the old leader
  *   has stopped before anyone else can take over;
- * - on shutdown the leader releases the lease (1 s duration) so another replica takes over within two
- *   retry periods instead of waiting for the full lease duration; a lease with an empty holder (as
- *   client-go releases it) is free at once.
+ * - on shutdown the leader releases the lease (empty holder, 1 s duration, as client-go does) so
+ *   another replica takes over at its next retry instead of waiting for the lease to expire.
  *
  * {@link LeaderElector.isLeader} is also time-bounded: it turns false `renewDeadlineMs` after the last
  * successful renewal even if the loop is stuck in a slow API call.
@@ -201,10 +200,9 @@ export class LeaderElector {
       const current = await lease.get();
       if (!current || current.holderIdentity !== this.#identity) return;
       const now = clock.now();
-      // client-go empties holderIdentity; the Kubernetes adapter requires a holder, so the lease keeps
-      // ours with a 1 s duration: followers see it change at their next retry and expire it 1 s later.
+      // As client-go: no holder and a 1 s duration, so a follower takes it at its next retry.
       const released: LeaseRecord = {
-        holderIdentity: this.#identity,
+        holderIdentity: '',
         leaseDurationSeconds: 1,
         acquireTime: now,
         renewTime: now,
