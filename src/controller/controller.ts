@@ -419,6 +419,16 @@ export class Controller {
     entry.state = decision.state;
     const pending = workload.pods.filter((p) => p.phase === 'Pending' && !p.deleting).length;
     this.#deps.metrics?.pendingReplicas.set(entry.labels, pending);
+    this.#deps.metrics?.recordDecision({
+      key,
+      policy,
+      snapshot,
+      decision,
+      outcomes: report.outcomes,
+      burst: report.burst,
+      ...(report.degraded ? { degraded: report.degraded } : {}),
+      now,
+    });
     this.#logDecision(key, decision, report, burst);
     return { ...base, outcome: 'decided', decision, report };
   }
@@ -484,7 +494,7 @@ export class Controller {
     for (const reading of readings) {
       const labels = { namespace: key.namespace, scaler: key.name, trigger: reading.trigger };
       if (reading.ok) metrics?.signalValue.set(labels, reading.value);
-      else metrics?.signalReadErrors.inc(labels);
+      else metrics?.signalReadErrors.inc({ ...labels, reason: reading.kind ?? 'unknown' });
     }
     return readings;
   }
@@ -651,6 +661,7 @@ export class Controller {
       const synced = cluster.synced();
       metrics?.clusterSynced.set(synced ? 1 : 0);
       metrics?.workQueueDepth.set(this.#queue.length);
+      if (cluster.informerStatus) metrics?.recordInformers(cluster.informerStatus());
       if (synced) {
         const present = new Set<string>();
         for (const id of this.#scalerIds()) {
