@@ -94,6 +94,20 @@ export interface ClusterPort extends ValueResolver {
   emitEvent(key: ScalerKey, type: EventType, reason: string, message: string): Promise<void>;
   /** Create/update the EndpointSlice Spillway manages for a Service, listing ACI replicas. */
   syncEndpointSlice(key: ScalerKey, serviceName: string, addresses: EndpointAddress[]): Promise<void>;
+  /** Health of each informer behind the cache, for metrics (optional: a simulated cluster has none). */
+  informerStatus?(): InformerHealth[];
+}
+
+/** One informer's health, as the Kubernetes adapter reports it. */
+export interface InformerHealth {
+  /** `pods`, `nodes`, `deployments/<namespace>`, …: the part before `/` is the kind of object watched. */
+  name: string;
+  /** Has completed a full list at least once. */
+  listed: boolean;
+  /** A watch connection is open. */
+  watching: boolean;
+  /** Restarts after a failure, since start. */
+  restarts: number;
 }
 
 /** What the provider needs to create one burst replica. */

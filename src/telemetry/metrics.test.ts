@@ -15,7 +15,7 @@ describe('controller metrics', () => {
     const labels = new Set(
       registry.getMetricsAsArray().flatMap((m) => (m as unknown as { labelNames: string[] }).labelNames),
     );
-    expect([...labels].sort()).toEqual(['kind', 'namespace', 'scaler', 'trigger']);
+    expect([...labels].sort()).toEqual(['kind', 'namespace', 'reason', 'region', 'scaler', 'tier', 'trigger']);
   });
 
   it('removeScaler drops only that scaler’s series', async () => {
