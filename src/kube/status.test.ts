@@ -60,7 +60,7 @@ describe('statusBody conditions', () => {
     ['no stored status at all', undefined, bursting('False'), rfc3339(NOW)],
   ])('%s', (_name, current, condition, expected) => {
     const body = statusBody(status([condition]), current, NOW);
-    expect(body.conditions[0]).toEqual({ ...condition, lastTransitionTime: expected, observedGeneration: 2 });
+    expect(body.conditions[0]).toEqual({ ...condition, lastTransitionTime: expected });
   });
 
   it('writes metav1.Time at seconds precision', () => {

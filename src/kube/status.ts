@@ -1,17 +1,17 @@
 /**
  * The BurstScaler status body written through the status subresource. Conditions follow
- * metav1.Condition: `lastTransitionTime` moves only when a condition's status changes, and each carries
- * the generation it was computed from.
+ * metav1.Condition: `lastTransitionTime` moves only when a condition's status changes. The generation is
+ * carried once, in `status.observedGeneration` (the CRD's condition schema has no per-condition
+ * observedGeneration, and the API server would prune it).
  */
 import { isDeepStrictEqual } from 'node:util';
 import type { Condition, ScalerStatus } from '../core/types.ts';
 import { InvalidRequestError } from './errors.ts';
 
-/** metav1.Condition as stored. */
+/** A condition as stored. */
 export interface ConditionBody extends Condition {
   /** RFC 3339, seconds precision. */
   lastTransitionTime: string;
-  observedGeneration: number;
 }
 
 export interface StatusBody extends Omit<ScalerStatus, 'conditions'> {
@@ -81,7 +81,6 @@ export function statusBody(status: ScalerStatus, current: unknown, now: number):
       message:
         condition.message.length > MESSAGE_MAX ? condition.message.slice(0, MESSAGE_MAX) : condition.message,
       lastTransitionTime: keep ? (before.lastTransitionTime as string) : rfc3339(now),
-      observedGeneration: status.observedGeneration,
     };
   });
   return { ...status, conditions };
