@@ -578,8 +578,11 @@ export function createControllerMetrics(options: MetricsOptions = {}): Controlle
     for (const throttle of events.throttles) metrics.aciThrottled.inc({ ...labels, ...throttle });
 
     // Lifecycle of the groups listed this tick: create-to-running for starts we watched; failures once.
+    // Groups listed at the start of the tick, with those created or changed by its actions.
+    const lifecycle = new Map(snapshot.burst.map((g) => [g.name, g]));
+    for (const group of burst) lifecycle.set(group.name, group);
     const listed = new Set<string>();
-    for (const group of snapshot.burst) {
+    for (const group of lifecycle.values()) {
       listed.add(group.name);
       const watched = seen.starting.get(group.name);
       if (group.ready && group.readyAt !== undefined) {
