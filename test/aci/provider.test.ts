@@ -156,6 +156,26 @@ describe('lifecycle through the SDK and the HTTP face', () => {
     expect(await provider.listOwned()).toEqual([]);
   });
 
+  it('refuses a template ACI cannot run before sending anything, naming the fields', async () => {
+    const template = workerTemplate();
+    template.spec!.volumes = [{ name: 'data', persistentVolumeClaim: { claimName: 'data' } }];
+    template.spec!.containers[0]!.livenessProbe = { tcpSocket: { port: 8080 } };
+    const provider = h.provider();
+    expect(provider.checkBurstable(template)).toEqual({
+      ok: false,
+      reasons: [
+        'spec.volumes[0].persistentVolumeClaim: ACI cannot mount PersistentVolumeClaims',
+        'spec.containers[0].livenessProbe.tcpSocket: ACI supports exec and httpGet probes only',
+      ],
+    });
+    const error = (await provider.create(createRequest(0, { template })).catch((e: unknown) => e)) as Error;
+    expect(error).toMatchObject({ reason: 'InvalidSpec', name: 'InvalidSpecError' });
+    expect(error.message).toContain(
+      'spec.volumes[0].persistentVolumeClaim: ACI cannot mount PersistentVolumeClaims',
+    );
+    expect(puts()).toBe(0);
+  });
+
   it('never overwrites a group of the same name that belongs to someone else', async () => {
     foreignGroup(burstGroupName(scaler, 0), { team: 'web' });
     await expect(h.provider().create(createRequest(0))).rejects.toBeInstanceOf(NameConflictError);

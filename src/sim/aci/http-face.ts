@@ -68,8 +68,6 @@ const ROUTES = {
 };
 const MAX_BODY = 4 * 1024 * 1024;
 
-class HttpError extends SimAciError {}
-
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -77,7 +75,7 @@ function readBody(request: IncomingMessage): Promise<string> {
     request.on('data', (chunk: Buffer) => {
       size += chunk.length;
       if (size > MAX_BODY) {
-        reject(new HttpError(413, 'RequestEntityTooLarge', 'The request body is larger than 4 MB.'));
+        reject(new SimAciError(413, 'RequestEntityTooLarge', 'The request body is larger than 4 MB.'));
         request.destroy();
       } else chunks.push(chunk);
     });
@@ -116,7 +114,7 @@ export async function startAciHttpFace(options: AciHttpFaceOptions): Promise<Aci
 
   const checkSubscription = (subscription: string): void => {
     if (subscription.toLowerCase() !== model.subscriptionId.toLowerCase())
-      throw new HttpError(
+      throw new SimAciError(
         404,
         'SubscriptionNotFound',
         `The subscription '${subscription}' could not be found.`,
@@ -140,13 +138,13 @@ export async function startAciHttpFace(options: AciHttpFaceOptions): Promise<Aci
     const path = decodeURIComponent(url.pathname);
     const apiVersion = url.searchParams.get('api-version');
     if (!/^Bearer\s+\S+/.test(request.headers.authorization ?? ''))
-      throw new HttpError(
+      throw new SimAciError(
         401,
         'AuthenticationFailed',
         "Authentication failed. The 'Authorization' header is missing.",
       );
     if (apiVersion !== ACI_API_VERSION)
-      throw new HttpError(
+      throw new SimAciError(
         400,
         'InvalidApiVersionParameter',
         `The api-version '${apiVersion ?? ''}' is invalid. The supported versions are '${ACI_API_VERSION}'.`,
@@ -156,7 +154,7 @@ export async function startAciHttpFace(options: AciHttpFaceOptions): Promise<Aci
     if ((m = ROUTES.operation.exec(path)) && method === 'GET') {
       checkSubscription(m[1]!);
       const status = model.operationStatus(m[3]!);
-      if (!status) throw new HttpError(404, 'OperationNotFound', `The operation '${m[3]}' was not found.`);
+      if (!status) throw new SimAciError(404, 'OperationNotFound', `The operation '${m[3]}' was not found.`);
       send(response, 200, status);
       return;
     }
@@ -197,7 +195,7 @@ export async function startAciHttpFace(options: AciHttpFaceOptions): Promise<Aci
         send(response, 202, undefined, asyncHeaders(location, operationId));
         return;
       }
-      throw new HttpError(405, 'MethodNotAllowed', `The simulated ACI does not implement '${action}'.`);
+      throw new SimAciError(405, 'MethodNotAllowed', `The simulated ACI does not implement '${action}'.`);
     }
     if ((m = ROUTES.group.exec(path))) {
       checkSubscription(m[1]!);
@@ -212,7 +210,7 @@ export async function startAciHttpFace(options: AciHttpFaceOptions): Promise<Aci
           try {
             body = JSON.parse(text);
           } catch {
-            throw new HttpError(400, 'InvalidRequestContent', 'The request content was not valid JSON.');
+            throw new SimAciError(400, 'InvalidRequestContent', 'The request content was not valid JSON.');
           }
           const result = model.createOrUpdate(rg, name, groupFromWire(body));
           send(
@@ -229,11 +227,11 @@ export async function startAciHttpFace(options: AciHttpFaceOptions): Promise<Aci
           try {
             body = JSON.parse(text);
           } catch {
-            throw new HttpError(400, 'InvalidRequestContent', 'The request content was not valid JSON.');
+            throw new SimAciError(400, 'InvalidRequestContent', 'The request content was not valid JSON.');
           }
           const tags = (body as { tags?: unknown }).tags;
           if (typeof tags !== 'object' || tags === null || Array.isArray(tags))
-            throw new HttpError(400, 'InvalidRequestContent', "The PATCH body must carry a 'tags' object.");
+            throw new SimAciError(400, 'InvalidRequestContent', "The PATCH body must carry a 'tags' object.");
           send(response, 200, groupToWire(model.updateTags(rg, name, tags as Record<string, string>)));
           return;
         }
@@ -245,7 +243,7 @@ export async function startAciHttpFace(options: AciHttpFaceOptions): Promise<Aci
         }
       }
     }
-    throw new HttpError(404, 'NotFound', `No route for ${method} ${path} in the simulated ACI.`);
+    throw new SimAciError(404, 'NotFound', `No route for ${method} ${path} in the simulated ACI.`);
   };
 
   const server = createServer((request, response) => {
