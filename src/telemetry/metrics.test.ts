@@ -35,6 +35,9 @@ async function sample(
   return found?.value;
 }
 
+/** A histogram value's series name (`…_bucket`, `…_sum`, `…_count`). */
+const seriesName = (value: object): string => (value as { metricName?: string }).metricName ?? '';
+
 const SCALER = { namespace: 'shop', scaler: 'orders-worker' };
 const KEY = { namespace: 'shop', name: 'orders-worker' };
 
@@ -158,8 +161,8 @@ describe('recordDecision over a burst and its end', () => {
     const started = startGroups(first.after, T0 + 25 * SECOND);
     tick(m, { ...started, pods }, first.decision.state, now);
     const histogram = await m.registry.getSingleMetric('spillway_aci_create_to_running_seconds')!.get();
-    const count = histogram.values.find((v) => v.metricName?.endsWith('_count'));
-    const sum = histogram.values.find((v) => v.metricName?.endsWith('_sum'));
+    const count = histogram.values.find((v) => seriesName(v).endsWith('_count'));
+    const sum = histogram.values.find((v) => seriesName(v).endsWith('_sum'));
     expect(count?.value).toBe(n);
     expect(sum?.value).toBeCloseTo(25 * n, 9);
     expect(await sample(m, 'spillway_aci_groups', { ...SCALER, region: 'eastus', kind: 'Running' })).toBe(n);
