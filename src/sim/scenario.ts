@@ -1,0 +1,298 @@
+/**
+ * A simulation scenario: the cluster, the workload's replicas, prices, latencies and the service level,
+ * shared by every policy compared (Spillway, the baselines, the bound), so that only the policy differs.
+ *
+ * Defaults come from documented values (docs/simulator.md has the table and the sources):
+ * - VM node: Standard_D4s_v5, 4 vCPU / 16 GiB, $0.192/h East US list price, 15 % of it reserved for
+ *   the system and DaemonSets (BurstScaler default `reservedPercent`);
+ * - a node added by the cluster autoscaler is Ready after 3–5 min typically (lognormal, median 240 s,
+ *   at most the autoscaler's 15 min max-node-provision-time);
+ * - ACI: East US list prices, latencies of the simulated ACI (src/sim/aci) — about 16 s to Running;
+ * - replica: 1 vCPU / 2 GiB, serving `serviceRate` messages per second.
+ */
+import type { V1PodTemplateSpec } from '@kubernetes/client-node';
+import type { BurstScalerObject } from '../ports.ts';
+import type { LatencyDistribution } from './aci/rng.ts';
+import { validateDistribution } from './aci/rng.ts';
+
+/** The cluster autoscaler's documented defaults (FAQ: "What are the parameters to CA?"). */
+export interface AutoscalerSettings {
+  /** --scan-interval. @default 10 */
+  scanIntervalSeconds: number;
+  /** --scale-down-unneeded-time. @default 600 */
+  scaleDownUnneededSeconds: number;
+  /** --scale-down-utilization-threshold (requests ÷ allocatable, max over CPU and memory). @default 0.5 */
+  scaleDownUtilizationThreshold: number;
+  /** --scale-down-delay-after-add. @default 600 */
+  scaleDownDelayAfterAddSeconds: number;
+  /** --max-node-provision-time: a provision draw is capped here. @default 900 */
+  maxNodeProvisionSeconds: number;
+  /** --max-empty-bulk-delete. @default 10 */
+  maxEmptyBulkDelete: number;
+}
+
+export interface NodeShape {
+  vcpu: number;
+  memoryGiB: number;
+  /** Share of CPU and memory taken by system reservations and DaemonSets. */
+  reservedPercent: number;
+  /** kubelet --max-pods (AKS default with Azure CNI: 30; kubenet 110). */
+  maxPods: number;
+  hourlyUSD: number;
+  /** Reserved-instance / savings-plan discount on the node price. */
+  discountPercent: number;
+}
+
+export interface Scenario {
+  /** Epoch ms the trace starts at (simulated wall time). */
+  start: number;
+  /** Seed of every random draw (node provisioning, pod starts, ACI latencies, service, scale-in). */
+  seed: number;
+  namespace: string;
+  /** Deployment (and BurstScaler) name. */
+  name: string;
+  /** Per-replica requests. */
+  replica: { cpu: number; memoryGiB: number };
+  node: NodeShape;
+  nodePool: { minNodes: number; maxNodes: number };
+  autoscaler: AutoscalerSettings;
+  /** Node created → Ready. */
+  nodeProvision: LatencyDistribution;
+  /** Pod bound to a Ready node → Ready (image pull from cache, start, readiness probe). */
+  podStart: LatencyDistribution;
+  aci: {
+    vcpuSecondUSD: number;
+    gbSecondUSD: number;
+    /** Regions Spillway may use, in failover order; virtual node uses the first. */
+    regions: string[];
+    /** Standard cores quota per region (ACI's default is 100; raised here so quota never decides). */
+    coresPerRegion: number;
+    groupsPerRegion: number;
+    schedule: LatencyDistribution;
+    pull: LatencyDistribution;
+    startup: LatencyDistribution;
+  };
+  /** Messages one Ready replica serves per second. */
+  serviceRate: number;
+  /** Fluid deterministic service, or exponential service times (Poisson completions per second). */
+  service: 'deterministic' | 'exponential';
+  /** Queue backlog per replica (the trigger's targetPerReplica, KEDA's queueLength). */
+  targetPerReplica: number;
+  /** A message waiting longer than this in the queue misses the service level. */
+  sloSeconds: number;
+  minReplicas: number;
+  maxReplicas: number;
+  maxBurstReplicas: number;
+  /** Spillway's tick interval (the controller's default). */
+  tickSeconds: number;
+  /** Seconds of steady load at the trace's opening rate before the trace, not counted, so no policy starts cold. */
+  warmupSeconds: number;
+  /** After the trace, the run goes on (no arrivals) until the queue is empty, at most this long. */
+  drainTailSeconds: number;
+}
+
+/** Defaults; see the module comment and docs/simulator.md. */
+export function defaultScenario(overrides: Partial<Scenario> = {}): Scenario {
+  const scenario: Scenario = {
+    start: Date.UTC(2026, 0, 5, 0, 0, 0),
+    seed: 1,
+    namespace: 'sim',
+    name: 'worker',
+    replica: { cpu: 1, memoryGiB: 2 },
+    node: {
+      vcpu: 4,
+      memoryGiB: 16,
+      reservedPercent: 15,
+      maxPods: 30,
+      hourlyUSD: 0.192,
+      discountPercent: 0,
+    },
+    nodePool: { minNodes: 1, maxNodes: 100 },
+    autoscaler: {
+      scanIntervalSeconds: 10,
+      scaleDownUnneededSeconds: 600,
+      scaleDownUtilizationThreshold: 0.5,
+      scaleDownDelayAfterAddSeconds: 600,
+      maxNodeProvisionSeconds: 900,
+      maxEmptyBulkDelete: 10,
+    },
+    nodeProvision: { kind: 'lognormal', medianSeconds: 240, sigma: 0.25, maxSeconds: 900 },
+    podStart: { kind: 'uniform', minSeconds: 3, maxSeconds: 8 },
+    aci: {
+      vcpuSecondUSD: 0.0405 / 3600,
+      gbSecondUSD: 0.00445 / 3600,
+      regions: ['eastus', 'eastus2'],
+      coresPerRegion: 1000,
+      groupsPerRegion: 1000,
+      schedule: { kind: 'uniform', minSeconds: 1, maxSeconds: 3 },
+      pull: { kind: 'lognormal', medianSeconds: 12, sigma: 0.5, maxSeconds: 110 },
+      startup: { kind: 'uniform', minSeconds: 1, maxSeconds: 3 },
+    },
+    serviceRate: 1,
+    service: 'deterministic',
+    targetPerReplica: 10,
+    sloSeconds: 60,
+    minReplicas: 1,
+    maxReplicas: 1000,
+    maxBurstReplicas: 500,
+    tickSeconds: 2,
+    warmupSeconds: 900,
+    drainTailSeconds: 1800,
+    ...overrides,
+  };
+  validateScenario(scenario);
+  return scenario;
+}
+
+/** Rejects a scenario that cannot run, naming the field. */
+export function validateScenario(s: Scenario): void {
+  const positive: [string, number][] = [
+    ['replica.cpu', s.replica.cpu],
+    ['replica.memoryGiB', s.replica.memoryGiB],
+    ['node.vcpu', s.node.vcpu],
+    ['node.memoryGiB', s.node.memoryGiB],
+    ['node.hourlyUSD', s.node.hourlyUSD],
+    ['node.maxPods', s.node.maxPods],
+    ['serviceRate', s.serviceRate],
+    ['targetPerReplica', s.targetPerReplica],
+    ['sloSeconds', s.sloSeconds],
+    ['tickSeconds', s.tickSeconds],
+    ['aci.vcpuSecondUSD', s.aci.vcpuSecondUSD],
+    ['aci.gbSecondUSD', s.aci.gbSecondUSD],
+    ['autoscaler.scanIntervalSeconds', s.autoscaler.scanIntervalSeconds],
+  ];
+  for (const [field, value] of positive)
+    if (!(value > 0) || !Number.isFinite(value))
+      throw new RangeError(`scenario.${field}: must be a number above 0, got ${value}`);
+  if (!(s.node.reservedPercent >= 0 && s.node.reservedPercent < 100))
+    throw new RangeError(`scenario.node.reservedPercent: must be in [0, 100), got ${s.node.reservedPercent}`);
+  if (!(s.node.discountPercent >= 0 && s.node.discountPercent < 100))
+    throw new RangeError(`scenario.node.discountPercent: must be in [0, 100), got ${s.node.discountPercent}`);
+  if (!Number.isInteger(s.nodePool.minNodes) || s.nodePool.minNodes < 0)
+    throw new RangeError(
+      `scenario.nodePool.minNodes: must be a whole number ≥ 0, got ${s.nodePool.minNodes}`,
+    );
+  if (!Number.isInteger(s.nodePool.maxNodes) || s.nodePool.maxNodes < s.nodePool.minNodes)
+    throw new RangeError(
+      `scenario.nodePool.maxNodes: must be a whole number ≥ minNodes (${s.nodePool.minNodes}), got ${s.nodePool.maxNodes}`,
+    );
+  if (!Number.isInteger(s.minReplicas) || s.minReplicas < 1 || s.maxReplicas < s.minReplicas)
+    throw new RangeError(
+      `scenario.minReplicas/maxReplicas: need 1 ≤ minReplicas ≤ maxReplicas, got ${s.minReplicas}..${s.maxReplicas}`,
+    );
+  if (slotsPerNode(s) < 1)
+    throw new RangeError(
+      `scenario.replica: a replica of ${s.replica.cpu} vCPU / ${s.replica.memoryGiB} GiB does not fit on a ${s.node.vcpu} vCPU / ${s.node.memoryGiB} GiB node after ${s.node.reservedPercent}% reserved`,
+    );
+  if (s.aci.regions.length === 0) throw new RangeError('scenario.aci.regions: at least one region');
+  validateDistribution('scenario.nodeProvision', s.nodeProvision);
+  validateDistribution('scenario.podStart', s.podStart);
+  validateDistribution('scenario.aci.schedule', s.aci.schedule);
+  validateDistribution('scenario.aci.pull', s.aci.pull);
+  validateDistribution('scenario.aci.startup', s.aci.startup);
+}
+
+/** Allocatable of one node after reservations. */
+export function nodeAllocatable(s: Scenario): { cpu: number; memoryGiB: number; pods: number } {
+  const usable = 1 - s.node.reservedPercent / 100;
+  return { cpu: s.node.vcpu * usable, memoryGiB: s.node.memoryGiB * usable, pods: s.node.maxPods };
+}
+
+/** Replicas that fit on one empty node. */
+export function slotsPerNode(s: Scenario): number {
+  const a = nodeAllocatable(s);
+  return Math.max(
+    0,
+    Math.min(
+      a.pods,
+      Math.floor(a.cpu / s.replica.cpu + 1e-9),
+      Math.floor(a.memoryGiB / s.replica.memoryGiB + 1e-9),
+    ),
+  );
+}
+
+/** Node price per second after the discount. */
+export function nodeSecondUSD(s: Scenario): number {
+  return (s.node.hourlyUSD * (1 - s.node.discountPercent / 100)) / 3600;
+}
+
+/** ACI per-replica price per second, with ACI's rounding (0.01 vCPU, 0.1 GB; GiB → GB). */
+export function aciReplicaSecondUSD(s: Scenario): number {
+  const cpu = Math.ceil(s.replica.cpu / 0.01 - 1e-9) * 0.01;
+  const gb = Math.ceil((s.replica.memoryGiB * 1.073741824) / 0.1 - 1e-9) * 0.1;
+  return cpu * s.aci.vcpuSecondUSD + gb * s.aci.gbSecondUSD;
+}
+
+/** The worker's pod template. */
+export function podTemplate(s: Scenario): V1PodTemplateSpec {
+  return {
+    metadata: { labels: { app: s.name } },
+    spec: {
+      containers: [
+        {
+          name: 'worker',
+          image: 'spillway.example/sim-worker:1.0',
+          resources: {
+            requests: { cpu: String(s.replica.cpu), memory: `${Math.round(s.replica.memoryGiB * 1024)}Mi` },
+          },
+        },
+      ],
+    },
+  };
+}
+
+/** The BurstScaler Spillway runs with in the simulation: the scenario's numbers, every other field defaulted. */
+export function burstScalerObject(s: Scenario): BurstScalerObject {
+  const provisionSeconds =
+    s.nodeProvision.kind === 'fixed'
+      ? s.nodeProvision.seconds
+      : s.nodeProvision.kind === 'uniform'
+        ? (s.nodeProvision.minSeconds + s.nodeProvision.maxSeconds) / 2
+        : s.nodeProvision.medianSeconds;
+  return {
+    apiVersion: 'spillway.io/v1alpha1',
+    kind: 'BurstScaler',
+    metadata: { name: s.name, namespace: s.namespace, uid: 'sim-0000-0000-0000-000000000001', generation: 1 },
+    spec: {
+      targetRef: { apiVersion: 'apps/v1', kind: 'Deployment', name: s.name },
+      minReplicas: s.minReplicas,
+      maxReplicas: s.maxReplicas,
+      triggers: [
+        {
+          type: 'azure-storage-queue',
+          metadata: {
+            queueName: 'work',
+            accountName: 'simulated',
+            targetPerReplica: String(s.targetPerReplica),
+          },
+        },
+      ],
+      burst: {
+        provider: 'aci',
+        aci: {
+          subscriptionId: '00000000-0000-0000-0000-000000000000',
+          resourceGroup: 'spillway-sim',
+          regions: s.aci.regions,
+          priority: 'Regular',
+        },
+        maxBurstReplicas: s.maxBurstReplicas,
+      },
+      cost: {
+        vm: {
+          nodeHourlyUSD: s.node.hourlyUSD,
+          discountPercent: s.node.discountPercent,
+          nodeVCPU: s.node.vcpu,
+          nodeMemoryGiB: s.node.memoryGiB,
+          reservedPercent: s.node.reservedPercent,
+          provisionSeconds: Math.round(provisionSeconds),
+          minNodeLifetimeSeconds: s.autoscaler.scaleDownUnneededSeconds,
+        },
+        aci: {
+          vcpuSecondUSD: s.aci.vcpuSecondUSD,
+          gbSecondUSD: s.aci.gbSecondUSD,
+          startSeconds: 20,
+        },
+      },
+    },
+  };
+}
