@@ -292,6 +292,7 @@ describe('vmCapacity: explanations', () => {
       now: NOW,
       provisionEstimateMs: 5 * MIN,
       incomingWindowMs: 15 * MIN,
+      explain: true,
     });
     expect(result.nodes).toEqual([
       {

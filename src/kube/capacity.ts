@@ -9,7 +9,7 @@ import type { V1Node, V1Pod, V1PodSpec } from '@kubernetes/client-node';
 import type { VmCapacity } from '../core/types.ts';
 import { addInto, podRequests, resourceList, subtractInto } from './resources.ts';
 import type { ResourceMap } from './resources.ts';
-import { staticFitReason } from './scheduling.ts';
+import { staticFitReason, TRANSIENT_TAINTS } from './scheduling.ts';
 
 /** Requests bound to one node: all non-terminal pods, and those of DaemonSets (a new node runs them too). */
 export interface NodeUsage {
@@ -86,14 +86,49 @@ export function usageByNode(pods: Iterable<V1Pod>): Map<string, NodeUsage> {
   return usage;
 }
 
-/** The group (node pool) a node belongs to. */
+const groupCache = new WeakMap<V1Node, string>();
+
+/** The group (node pool) a node belongs to (memoized per node object). */
 export function nodeGroup(node: V1Node): string {
-  const labels = node.metadata?.labels ?? {};
-  for (const key of NODE_GROUP_LABELS) {
-    const value = labels[key];
-    if (value) return value;
+  let group = groupCache.get(node);
+  if (group === undefined) {
+    const labels = node.metadata?.labels ?? {};
+    group = NODE_GROUP_LABELS.map((key) => labels[key]).find((value) => !!value) ?? 'default';
+    groupCache.set(node, group);
   }
-  return 'default';
+  return group;
+}
+
+/**
+ * Static fit verdicts per template constraints and node object. Cached node objects are replaced on
+ * every change, never edited, so a verdict stays valid as long as its node object lives.
+ */
+const fitCache = new Map<string, WeakMap<V1Node, string | null>>();
+const FIT_CACHE_KEYS = 4096;
+
+function constraintsKey(spec: V1PodSpec): string {
+  return JSON.stringify([
+    spec.nodeName,
+    spec.nodeSelector,
+    spec.affinity?.nodeAffinity?.requiredDuringSchedulingIgnoredDuringExecution,
+    spec.tolerations,
+  ]);
+}
+
+/** staticFitReason as a fresh node, memoized (see fitCache). */
+function freshFitReason(spec: V1PodSpec, key: string, node: V1Node): string | undefined {
+  let perNode = fitCache.get(key);
+  if (!perNode) {
+    if (fitCache.size >= FIT_CACHE_KEYS) fitCache.clear();
+    perNode = new WeakMap();
+    fitCache.set(key, perNode);
+  }
+  let reason = perNode.get(node);
+  if (reason === undefined) {
+    reason = staticFitReason(spec, node, { asFreshNode: true }) ?? null;
+    perNode.set(node, reason);
+  }
+  return reason ?? undefined;
 }
 
 const allocatableCache = new WeakMap<V1Node, ResourceMap>();
@@ -126,17 +161,33 @@ export function slotsFor(
   request: ResourceMap,
 ): { slots: number; limitedBy: string } {
   let slots = (allocatable.pods ?? 0) - usedPods;
-  let limitedBy = `pods (${Math.max(0, slots)} of ${allocatable.pods ?? 0} free)`;
-  for (const [resource, amount] of Object.entries(request)) {
-    if (resource === 'pods' || amount <= 0) continue;
-    const free = (allocatable[resource] ?? 0) - (used[resource] ?? 0);
-    const fit = Math.floor(free / amount);
+  let limitedBy = 'pods';
+  for (const resource in request) {
+    const amount = request[resource]!;
+    if (amount <= 0 || resource === 'pods') continue;
+    const fit = Math.floor(((allocatable[resource] ?? 0) - (used[resource] ?? 0)) / amount);
     if (fit < slots) {
       slots = fit;
-      limitedBy = `${resource} (${formatAmount(resource, Math.max(0, free))} free, ${formatAmount(resource, amount)} per replica)`;
+      limitedBy = resource;
     }
   }
   return { slots: Math.max(0, slots), limitedBy };
+}
+
+/** "limited by cpu (1500m free, 1000m per replica)" */
+function describeLimit(
+  limitedBy: string,
+  allocatable: ResourceMap,
+  used: ResourceMap,
+  usedPods: number,
+  request: ResourceMap,
+): string {
+  if (limitedBy === 'pods') {
+    const free = Math.max(0, (allocatable.pods ?? 0) - usedPods);
+    return `limited by pods (${free} of ${allocatable.pods ?? 0} free)`;
+  }
+  const free = Math.max(0, (allocatable[limitedBy] ?? 0) - (used[limitedBy] ?? 0));
+  return `limited by ${limitedBy} (${formatAmount(limitedBy, free)} free, ${formatAmount(limitedBy, request[limitedBy] ?? 0)} per replica)`;
 }
 
 export interface CapacityInput {
@@ -151,6 +202,8 @@ export interface CapacityInput {
   provisionEstimateMs: number;
   /** NotReady nodes younger than this are counted as incoming; older ones as broken. */
   incomingWindowMs: number;
+  /** Also return a verdict per node (for `spillway explain`); costs string building per node. */
+  explain?: boolean;
 }
 
 export interface NodeVerdict {
@@ -164,6 +217,7 @@ export interface NodeVerdict {
 
 export interface CapacityResult {
   capacity: VmCapacity;
+  /** One verdict per node, sorted by name; empty unless `explain` was asked. */
   nodes: NodeVerdict[];
   /** The node group slotsPerNode was taken from, if any accepts the template. */
   group?: { name: string; nodes: number; slotsPerNode: number };
@@ -175,95 +229,129 @@ interface GroupStats {
   freshSlots?: number;
 }
 
+const EMPTY: ResourceMap = {};
+
+/** Whether the node carries something a fresh node would not (cordon, transient taints). */
+function hasTransientState(node: V1Node): boolean {
+  return !!node.spec?.unschedulable || (node.spec?.taints ?? []).some((t) => TRANSIENT_TAINTS.has(t.key));
+}
+
 /**
  * Capacity for one template. freeSlots sums floor(free / request) over Ready nodes that accept the
  * template; slotsPerNode is what an empty node of the largest accepting node group holds after its
  * DaemonSets; incoming lists NotReady nodes created within the window, with ETA creation + estimate
- * (never earlier than now).
+ * (never earlier than now). One pass over the nodes; strings are built only when `explain` is set.
  */
 export function vmCapacity(input: CapacityInput): CapacityResult {
   const { spec, requests, usage, now } = input;
-  const nodes = [...input.nodes].sort((a, b) =>
-    (a.metadata?.name ?? '').localeCompare(b.metadata?.name ?? ''),
-  );
+  const explain = input.explain === true;
+  const constraints = constraintsKey(spec);
   const groups = new Map<string, GroupStats>();
-  for (const node of nodes) {
-    if (node.metadata?.deletionTimestamp) continue;
-    const group = nodeGroup(node);
-    const stats = groups.get(group) ?? { nodes: 0 };
-    stats.nodes += 1;
-    groups.set(group, stats);
-    const allocatable = allocatableOf(node);
-    if (allocatable.pods === undefined) continue;
-    if (staticFitReason(spec, node, { asFreshNode: true }) !== undefined) continue;
-    const own = usage.get(node.metadata?.name ?? '');
-    const fresh = slotsFor(allocatable, own?.daemonSet ?? {}, own?.daemonSetPods ?? 0, requests).slots;
-    stats.freshSlots = stats.freshSlots === undefined ? fresh : Math.min(stats.freshSlots, fresh);
-  }
-
-  let best: { name: string; nodes: number; slotsPerNode: number } | undefined;
-  for (const [name, stats] of [...groups].sort(([a], [b]) => a.localeCompare(b))) {
-    if (stats.freshSlots === undefined) continue;
-    if (
-      !best ||
-      stats.nodes > best.nodes ||
-      (stats.nodes === best.nodes && stats.freshSlots > best.slotsPerNode)
-    )
-      best = { name, nodes: stats.nodes, slotsPerNode: stats.freshSlots };
-  }
-
   const verdicts: NodeVerdict[] = [];
   const incoming: VmCapacity['incoming'] = [];
+  /** Incoming nodes that report no allocatable yet: sized from their group once all groups are known. */
+  const unsized: { node: string; group: string; readyAt: number; age: number }[] = [];
   let freeSlots = 0;
-  for (const node of nodes) {
+
+  for (const node of input.nodes) {
     const name = node.metadata?.name ?? '';
-    const group = nodeGroup(node);
-    const verdict = (state: NodeVerdict['state'], slots: number, reason: string) =>
-      verdicts.push({ node: name, group, state, slots, reason });
     if (node.metadata?.deletionTimestamp) {
-      verdict('excluded', 0, 'the node is being deleted');
+      if (explain)
+        verdicts.push({
+          node: name,
+          group: nodeGroup(node),
+          state: 'excluded',
+          slots: 0,
+          reason: 'the node is being deleted',
+        });
       continue;
     }
+    const group = nodeGroup(node);
+    let stats = groups.get(group);
+    if (!stats) {
+      stats = { nodes: 0 };
+      groups.set(group, stats);
+    }
+    stats.nodes += 1;
     const allocatable = allocatableOf(node);
     const own = usage.get(name);
+    // A node that does not fit even as a fresh node fits in no state; most nodes need only this check.
+    const freshReason = freshFitReason(spec, constraints, node);
+    if (freshReason === undefined && allocatable.pods !== undefined) {
+      const fresh = slotsFor(allocatable, own?.daemonSet ?? EMPTY, own?.daemonSetPods ?? 0, requests).slots;
+      stats.freshSlots = stats.freshSlots === undefined ? fresh : Math.min(stats.freshSlots, fresh);
+    }
+    const verdict = (state: NodeVerdict['state'], slots: number, reason: () => string) => {
+      if (explain) verdicts.push({ node: name, group, state, slots, reason: reason() });
+    };
+
     if (nodeReady(node)) {
-      const reason = staticFitReason(spec, node);
-      if (reason) {
-        verdict('excluded', 0, reason);
+      const reason = freshReason ?? (hasTransientState(node) ? staticFitReason(spec, node) : undefined);
+      if (reason !== undefined) {
+        verdict('excluded', 0, () => reason);
         continue;
       }
-      const fit = slotsFor(allocatable, own?.requested ?? {}, own?.pods ?? 0, requests);
+      const used = own?.requested ?? EMPTY;
+      const usedPods = own?.pods ?? 0;
+      const fit = slotsFor(allocatable, used, usedPods, requests);
       freeSlots += fit.slots;
-      verdict('ready', fit.slots, `limited by ${fit.limitedBy}`);
+      verdict('ready', fit.slots, () => describeLimit(fit.limitedBy, allocatable, used, usedPods, requests));
       continue;
     }
     const created = timeMs(node.metadata?.creationTimestamp);
     if (created === undefined || now - created >= input.incomingWindowMs) {
-      verdict('excluded', 0, 'the node is NotReady and not new (not counted as incoming)');
+      verdict('excluded', 0, () => 'the node is NotReady and not new (not counted as incoming)');
       continue;
     }
-    const reason = staticFitReason(spec, node, { asFreshNode: true });
-    if (reason) {
-      verdict('excluded', 0, `incoming, but ${reason}`);
+    if (freshReason !== undefined) {
+      verdict('excluded', 0, () => `incoming, but ${freshReason}`);
       continue;
     }
-    const slots =
-      allocatable.pods !== undefined
-        ? slotsFor(allocatable, own?.requested ?? {}, own?.pods ?? 0, requests).slots
-        : (groups.get(group)?.freshSlots ?? best?.slotsPerNode ?? 0);
     const readyAt = Math.max(now, created + input.provisionEstimateMs);
-    verdict(
-      'incoming',
-      slots,
-      `NotReady, created ${Math.round((now - created) / 1000)} s ago; expected Ready at ${new Date(readyAt).toISOString()}`,
-    );
+    if (allocatable.pods === undefined) {
+      unsized.push({ node: name, group, readyAt, age: now - created });
+      continue;
+    }
+    const slots = slotsFor(allocatable, own?.requested ?? EMPTY, own?.pods ?? 0, requests).slots;
+    verdict('incoming', slots, () => incomingReason(now - created, readyAt));
     if (slots > 0) incoming.push({ slots, readyAt });
   }
-  incoming.sort((a, b) => a.readyAt - b.readyAt);
+
+  let best: { name: string; nodes: number; slotsPerNode: number } | undefined;
+  for (const [name, stats] of groups) {
+    if (stats.freshSlots === undefined) continue;
+    if (
+      !best ||
+      stats.nodes > best.nodes ||
+      (stats.nodes === best.nodes &&
+        (stats.freshSlots > best.slotsPerNode ||
+          (stats.freshSlots === best.slotsPerNode && name < best.name)))
+    )
+      best = { name, nodes: stats.nodes, slotsPerNode: stats.freshSlots };
+  }
+  for (const pending of unsized) {
+    const slots = groups.get(pending.group)?.freshSlots ?? best?.slotsPerNode ?? 0;
+    if (explain)
+      verdicts.push({
+        node: pending.node,
+        group: pending.group,
+        state: 'incoming',
+        slots,
+        reason: incomingReason(pending.age, pending.readyAt),
+      });
+    if (slots > 0) incoming.push({ slots, readyAt: pending.readyAt });
+  }
+
+  incoming.sort((a, b) => a.readyAt - b.readyAt || a.slots - b.slots);
+  verdicts.sort((a, b) => (a.node < b.node ? -1 : a.node > b.node ? 1 : 0));
   const result: CapacityResult = {
     capacity: { freeSlots, slotsPerNode: best?.slotsPerNode ?? 0, incoming },
     nodes: verdicts,
   };
   if (best) result.group = best;
   return result;
+}
+
+function incomingReason(ageMs: number, readyAt: number): string {
+  return `NotReady, created ${Math.round(ageMs / 1000)} s ago; expected Ready at ${new Date(readyAt).toISOString()}`;
 }

@@ -465,7 +465,7 @@ export class KubeCluster implements ClusterPort {
 
   /** The capacity arithmetic with a verdict per node, for `spillway explain`; undefined when the target is missing. */
   explainCapacity(namespace: string, targetRef: TargetRef): CapacityResult | undefined {
-    return this.#target(namespace, targetRef)?.capacity;
+    return this.#target(namespace, targetRef, true)?.capacity;
   }
 
   /** Targets of scalers with a cpu or memory trigger, whose pods need usage samples. */
@@ -488,7 +488,7 @@ export class KubeCluster implements ClusterPort {
     return targets;
   }
 
-  #target(namespace: string, targetRef: TargetRef) {
+  #target(namespace: string, targetRef: TargetRef, explain = false) {
     if (!isDeployment(targetRef)) throw new UnsupportedTargetError(targetRef);
     const deployment = this.#deployments.get(targetRef.name, namespace);
     if (!deployment) return undefined;
@@ -502,6 +502,7 @@ export class KubeCluster implements ClusterPort {
       now: this.#clock.now(),
       provisionEstimateMs: (this.#options.provisionEstimateSeconds ?? 300) * 1000,
       incomingWindowMs: (this.#options.incomingNodeWindowSeconds ?? 900) * 1000,
+      explain,
     });
     return { deployment, requests, capacity };
   }
