@@ -4,6 +4,7 @@
  */
 import { Command } from 'commander';
 import { registerCrdCommand } from './crd.ts';
+import { registerRunCommand } from './run.ts';
 
 export function buildProgram(): Command {
   const program = new Command('spillway')
@@ -18,6 +19,7 @@ export function buildProgram(): Command {
       process.stdout.write('demo not ready yet: the simulator lands with the simulator issue.\n');
     });
   registerCrdCommand(program);
+  registerRunCommand(program);
   return program;
 }
 
