@@ -255,9 +255,11 @@ export class Controller {
 
   /**
    * Leadership changed. On gaining it, state from any earlier term is discarded (another replica acted
-   * meanwhile) and every scaler ticks at once; on losing it, guards stop in-flight actions.
+   * meanwhile) and every scaler ticks at once; on losing it, guards stop in-flight actions. Either way the
+   * per-scaler metrics of the previous term are dropped (a follower exports no decisions).
    */
   leadershipChanged(leading: boolean): void {
+    this.#deps.metrics?.resetScalers();
     if (!leading) return;
     this.#entries.clear();
     this.#executor.reset();

@@ -93,6 +93,20 @@ describe('controller metrics', () => {
     expect(text).toMatch(/spillway_tick_duration_seconds_count\{namespace="shop",scaler="billing"\} 1/);
   });
 
+  it('resetScalers drops every per-scaler series but keeps process-wide ones', async () => {
+    const m = createControllerMetrics();
+    m.ticks.inc(SCALER);
+    m.desiredReplicas.set(SCALER, 4);
+    m.costRate.set({ ...SCALER, tier: 'aci' }, 1.5);
+    m.leader.set(1);
+    m.workQueueDepth.set(2);
+    m.resetScalers();
+    const text = await m.registry.metrics();
+    expect(text).not.toMatch(/scaler="orders-worker"/);
+    expect(text).toMatch(/^spillway_leader 1$/m);
+    expect(text).toMatch(/^spillway_work_queue_depth 2$/m);
+  });
+
   it('can add Node.js process metrics under the same prefix', async () => {
     const { registry } = createControllerMetrics({ processMetrics: true });
     expect(await registry.metrics()).toMatch(/^spillway_process_cpu_seconds_total /m);

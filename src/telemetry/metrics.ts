@@ -111,6 +111,11 @@ export interface ControllerMetrics {
   recordInformers(informers: readonly InformerHealth[]): void;
   /** Drops every series of a BurstScaler that no longer exists, and what was remembered about it. */
   removeScaler(namespace: string, scaler: string): Promise<void>;
+  /**
+   * Drops every per-scaler series and memory: on a change of leadership, so a replica that stopped
+   * deciding does not keep exporting its last decisions next to the new leader's.
+   */
+  resetScalers(): void;
 }
 
 export interface MetricsOptions {
@@ -181,7 +186,10 @@ export function createControllerMetrics(options: MetricsOptions = {}): Controlle
   const memory = new Map<string, ScalerMemory>();
   const informerRestartTotals = new Map<string, number>();
 
-  const metrics: Omit<ControllerMetrics, 'recordDecision' | 'recordInformers' | 'removeScaler'> = {
+  const metrics: Omit<
+    ControllerMetrics,
+    'recordDecision' | 'recordInformers' | 'removeScaler' | 'resetScalers'
+  > = {
     registry,
     ticks: track(
       new Counter({
@@ -637,6 +645,10 @@ export function createControllerMetrics(options: MetricsOptions = {}): Controlle
     ...metrics,
     recordDecision,
     recordInformers,
+    resetScalers(): void {
+      memory.clear();
+      for (const metric of perScaler) metric.reset();
+    },
     async removeScaler(namespace: string, scaler: string): Promise<void> {
       memory.delete(scalerId(namespace, scaler));
       for (const metric of perScaler) {
