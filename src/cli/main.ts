@@ -4,7 +4,9 @@
  */
 import { Command } from 'commander';
 import { registerCrdCommand } from './crd.ts';
+import { registerDemoCommand } from './demo.ts';
 import { registerRunCommand } from './run.ts';
+import { registerSimulateCommand } from './simulate.ts';
 
 export function buildProgram(): Command {
   const program = new Command('spillway')
@@ -12,14 +14,10 @@ export function buildProgram(): Command {
       'Hybrid burst autoscaler for Kubernetes on Azure: overflow replicas run on Azure Container Instances.',
     )
     .showHelpAfterError();
-  program
-    .command('demo')
-    .description('Run Spillway on a simulated AKS cluster and simulated ACI (no cloud account needed).')
-    .action(() => {
-      process.stdout.write('demo not ready yet: the simulator lands with the simulator issue.\n');
-    });
+  registerDemoCommand(program);
   registerCrdCommand(program);
   registerRunCommand(program);
+  registerSimulateCommand(program);
   return program;
 }
 
