@@ -141,6 +141,8 @@ interface Entry {
   failureEventSent?: string;
   /** Labels used for metrics, for removal when the scaler goes. */
   labels: { namespace: string; scaler: string };
+  /** The last compilation, reused while the spec object and generation are the same. */
+  compiled?: { spec: unknown; generation: number; result: { policy: Policy } | { error: unknown } };
 }
 
 const DEFAULTS = {
@@ -154,6 +156,9 @@ const DEFAULTS = {
 };
 
 type Quota = NonNullable<Snapshot['quota']>[number];
+
+/** Abort reason once a tick's signal read is over (a shared Error: no DOMException per tick). */
+const READ_DONE = new Error('the signal read of this tick is over');
 
 export class Controller {
   readonly #deps: ControllerDeps;
@@ -366,14 +371,13 @@ export class Controller {
     if (object.metadata.deletionTimestamp !== undefined) return { ...base, outcome: 'deleting' };
 
     // 1. The spec.
-    let policy: Policy;
-    try {
-      policy = this.#deps.compilePolicy(object);
-    } catch (error) {
-      const message = `spec is invalid: ${specErrorText(error)}`;
+    const compiled = this.#compile(entry, object);
+    if ('error' in compiled) {
+      const message = `spec is invalid: ${specErrorText(compiled.error)}`;
       await this.#reportProblem(entry, key, object, 'InvalidSpec', message);
-      return { ...base, outcome: 'invalid-spec', message, error: asError(error) };
+      return { ...base, outcome: 'invalid-spec', message, error: asError(compiled.error) };
     }
+    const policy = compiled.policy;
 
     // 2. The target.
     const workload = this.#observe(id, 'reading the target workload', () =>
@@ -435,6 +439,21 @@ export class Controller {
     return { ...base, outcome: 'decided', decision, report };
   }
 
+  /** Compiles the spec, reusing the last result while the spec object and generation are unchanged. */
+  #compile(entry: Entry, object: BurstScalerObject): { policy: Policy } | { error: unknown } {
+    const cached = entry.compiled;
+    if (cached && cached.spec === object.spec && cached.generation === object.metadata.generation)
+      return cached.result;
+    let result: { policy: Policy } | { error: unknown };
+    try {
+      result = { policy: this.#deps.compilePolicy(object) };
+    } catch (error) {
+      result = { error };
+    }
+    entry.compiled = { spec: object.spec, generation: object.metadata.generation, result };
+    return result;
+  }
+
   /** Runs a synchronous observation, wrapping a throw as a TickError naming the step. */
   #observe<T>(id: string, step: string, read: () => T): T {
     try {
@@ -491,7 +510,7 @@ export class Controller {
       const message = describeError(error).message;
       readings = triggers.map((t) => ({ trigger: t.name, ok: false, error: message, at }));
     } finally {
-      timeout.abort();
+      timeout.abort(READ_DONE);
     }
     for (const reading of readings) {
       const labels = { namespace: key.namespace, scaler: key.name, trigger: reading.trigger };

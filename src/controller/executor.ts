@@ -156,7 +156,15 @@ export class Executor {
     const id = scalerId(key);
     const memory: ScalerMemory = this.#memory.get(id) ?? { degradedByExecutor: false, events: new Map() };
     this.#memory.set(id, memory);
-    const log = this.#deps.logger.child({ namespace: key.namespace, scaler: key.name });
+    // Bindings per call rather than a child logger per tick (pino children are not free).
+    const scaler = { namespace: key.namespace, scaler: key.name };
+    const logger = this.#deps.logger;
+    const log = {
+      info: (fields: Record<string, unknown>, message: string) =>
+        logger.info({ ...scaler, ...fields }, message),
+      warn: (fields: Record<string, unknown>, message: string) =>
+        logger.warn({ ...scaler, ...fields }, message),
+    };
     const burst = new Map(input.burst.map((r) => [r.name, { ...r }]));
     const outcomes: ActionOutcome[] = [];
     const notices: { type: EventType; reason: string; message: string }[] = [];
