@@ -22,6 +22,8 @@ import type { AciModel } from '../aci/model.ts';
 import { SeededRandom, sample } from '../aci/rng.ts';
 import type { Scenario } from '../scenario.ts';
 import { burstScalerObject, nodeAllocatable, nodeSecondUSD, podTemplate, slotsPerNode } from '../scenario.ts';
+import { DEFAULT_ACI_WRITE_LIMITS, WritePacer } from '../../aci/pacing.ts';
+import type { RateLimit } from '../../aci/pacing.ts';
 import { ClusterAutoscaler } from './autoscaler.ts';
 import type { AutoscaledCluster } from './autoscaler.ts';
 import { deletionOrder, freeSlots, schedule } from './scheduler.ts';
@@ -47,12 +49,19 @@ interface SimPod {
   deletionCost?: number;
   unschedulable?: { since: number; message: string };
   virtual: boolean;
+  /** Virtual-node pods: the container group was created (else virtual-kubelet retries). */
+  groupCreated?: boolean;
 }
 
 export interface VirtualNodeOptions {
   model: AciModel;
   resourceGroup: string;
   region: string;
+  /**
+   * ACI's create limits per region (100 per 5 min, 300 per hour): Azure answers 429 beyond them, and the
+   * pod stays Pending (ProviderFailed) until virtual-kubelet's retry gets through. @default ACI's limits
+   */
+  createLimits?: readonly RateLimit[];
 }
 
 export interface SimClusterOptions {
@@ -91,6 +100,7 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
   readonly #templateHash: string;
   readonly #scaleIn: 'replicaset' | 'random';
   readonly #virtual: VirtualNodeOptions | undefined;
+  readonly #virtualPacer: WritePacer | undefined;
   readonly #autoscaler: ClusterAutoscaler | undefined;
   readonly #nodes: SimNode[] = [];
   readonly #allNodes: SimNode[] = [];
@@ -124,6 +134,9 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
     this.#templateHash = fnv1a(JSON.stringify(this.#template)).slice(0, 10);
     this.#scaleIn = options.scaleIn ?? 'replicaset';
     this.#virtual = options.virtualNode;
+    this.#virtualPacer = options.virtualNode
+      ? new WritePacer(options.virtualNode.createLimits ?? DEFAULT_ACI_WRITE_LIMITS, options.clock)
+      : undefined;
     this.#scaler = options.scaler;
     this.#autoscaler =
       options.autoscaler === false
@@ -470,7 +483,7 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
     this.#pods.delete(name);
     this.stats.podsDeleted += 1;
     if (pod.nodeName === VIRTUAL_NODE && this.#virtual) {
-      this.#virtual.model.delete(this.#virtual.resourceGroup, aciName(pod.name));
+      if (pod.groupCreated) this.#virtual.model.delete(this.#virtual.resourceGroup, aciName(pod.name));
       return;
     }
     const node = this.#nodes.find((n) => n.name === pod.nodeName);
@@ -486,7 +499,8 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
     let starting: SimPod[] | undefined;
     for (const pod of this.#pods.values()) {
       if (pod.nodeName !== undefined) {
-        if (pod.virtual && pod.readyAt === undefined) (starting ??= []).push(pod);
+        if (pod.virtual && !pod.groupCreated) this.#createVirtualGroup(pod);
+        if (pod.virtual && pod.groupCreated && pod.readyAt === undefined) (starting ??= []).push(pod);
         continue;
       }
       nodes ??= this.nodes();
@@ -503,7 +517,11 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
         continue;
       }
       if (this.#virtual) {
-        this.#bindVirtual(pod, now);
+        pod.nodeName = VIRTUAL_NODE;
+        pod.virtual = true;
+        delete pod.unschedulable;
+        this.#createVirtualGroup(pod);
+        if (pod.groupCreated) (starting ??= []).push(pod);
         continue;
       }
       pod.unschedulable = { since: pod.unschedulable?.since ?? now, message: result.message };
@@ -511,10 +529,14 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
     if (starting) this.#checkVirtualReady(starting, now);
   }
 
-  /** virtual-kubelet: the pod becomes a container group; it is Ready when the group runs. */
-  #bindVirtual(pod: SimPod, now: number): void {
+  /**
+   * virtual-kubelet: a pod bound to the virtual node becomes a container group; while ACI refuses (create
+   * limits, quota) the pod stays bound and Pending (ProviderFailed) and the create is retried.
+   */
+  #createVirtualGroup(pod: SimPod): void {
     const v = this.#virtual!;
     const s = this.#scenario;
+    if ((this.#virtualPacer?.tryTake(v.region) ?? 0) > 0) return;
     try {
       v.model.createOrUpdate(v.resourceGroup, aciName(pod.name), {
         location: v.region,
@@ -533,17 +555,10 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
         ],
         tags: { 'virtual-kubelet': 'true' },
       });
-    } catch (error) {
-      // ProviderFailed: the pod stays Pending and is retried on the next step.
-      pod.unschedulable = {
-        since: pod.unschedulable?.since ?? now,
-        message: `virtual node: ${(error as Error).message}`,
-      };
-      return;
+      pod.groupCreated = true;
+    } catch {
+      // ProviderFailed: retried on the next step.
     }
-    pod.nodeName = VIRTUAL_NODE;
-    pod.virtual = true;
-    delete pod.unschedulable;
   }
 
   /** Virtual-node pods become Ready when their container group runs. */

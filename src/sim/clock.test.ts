@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { VirtualClock } from './clock.ts';
+
+describe('VirtualClock', () => {
+  it('fires sleeps in due order as time advances, and never on its own', async () => {
+    const clock = new VirtualClock(1000);
+    const fired: string[] = [];
+    void clock.sleep(300).then(() => fired.push(`b@${clock.now()}`));
+    void clock.sleep(100).then(() => fired.push(`a@${clock.now()}`));
+    void clock.sleep(300).then(() => fired.push(`c@${clock.now()}`));
+    await clock.advanceTo(1050);
+    expect(fired).toEqual([]);
+    await clock.advanceTo(2000);
+    expect(fired).toEqual(['a@1100', 'b@1300', 'c@1300']);
+    expect(clock.now()).toBe(2000);
+    expect(clock.pending).toBe(0);
+  });
+
+  it('drops an aborted sleep at once and rejects it with the reason', async () => {
+    const clock = new VirtualClock(0);
+    const abort = new AbortController();
+    const sleeping = clock.sleep(10_000, abort.signal);
+    expect(clock.pending).toBe(1);
+    abort.abort(new Error('tick done'));
+    await expect(sleeping).rejects.toThrow('tick done');
+    expect(clock.pending).toBe(0);
+  });
+
+  it('refuses to go back in time', async () => {
+    const clock = new VirtualClock(5000);
+    await expect(clock.advanceTo(4000)).rejects.toThrow('before now');
+  });
+});
