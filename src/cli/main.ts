@@ -5,6 +5,7 @@
 import { Command } from 'commander';
 import { registerCrdCommand } from './crd.ts';
 import { registerDemoCommand } from './demo.ts';
+import { registerExplainCommand } from './explain.ts';
 import { registerRunCommand } from './run.ts';
 import { registerSimulateCommand } from './simulate.ts';
 
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerDemoCommand(program);
   registerCrdCommand(program);
+  registerExplainCommand(program);
   registerRunCommand(program);
   registerSimulateCommand(program);
   return program;
