@@ -325,6 +325,14 @@ describe('problems only a person can fix: a condition, one event, nothing else',
     expect(h.world.condition('shop/orders', 'Ready')).toMatchObject({ status: 'True' });
   });
 
+  it('a failure event that hangs (API server gone) does not hold the tick', async () => {
+    const h = harness();
+    h.provider.faults.set('list', new Error('ARM 503'));
+    h.cluster.faults.set('emitEvent', 'hang');
+    expect((await h.controller.tickOnce('shop/orders')).outcome).toBe('failed');
+    expect((await h.controller.tickOnce('shop/orders')).outcome).toBe('failed');
+  });
+
   it('retries the report when the API server refused it', async () => {
     const h = harness();
     h.world.deployments.delete('shop/orders');
@@ -429,6 +437,7 @@ describe('failures to observe: no actions, retry with backoff', () => {
   it('listing groups fails → outcome failed, nothing written', async () => {
     h.provider.faults.set('list', new Error('ARM 503'));
     const result = await h.controller.tickOnce('shop/orders');
+    await h.clock.flush();
     expect(result.outcome).toBe('failed');
     expect(result.message).toMatch(/ticking BurstScaler shop\/orders: listing its container groups: ARM 503/);
     expect(h.provider.writes()).toEqual([]);

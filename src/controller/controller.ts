@@ -339,7 +339,8 @@ export class Controller {
         message: describeError(error).message,
       }));
       this.#record(id, result, (performance.now() - wall) / 1000);
-      if (result.outcome === 'failed') await this.#reportFailure(id, result);
+      // Not awaited: when the API server is the failure, the event must not hold the tick (and the key).
+      if (result.outcome === 'failed') void this.#reportFailure(id, result);
       return result;
     } finally {
       this.#running.delete(id);

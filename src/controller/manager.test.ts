@@ -128,6 +128,23 @@ describe('manager', () => {
     expect(env.store.record?.holderIdentity).toBe('');
   });
 
+  it('a tick stuck in a hung call does not keep the lease past the shutdown timeout', async () => {
+    const env = cluster();
+    const r = replica(env, 'spillway-a', { shutdownTimeoutMs: 5000 });
+    await r.manager.start();
+    await env.clock.advance(2000);
+    r.provider.faults.once('list', 'hang');
+    await env.clock.advance(2000);
+    let done = false;
+    const shutdown = r.manager.shutdown().then(() => (done = true));
+    await env.clock.advance(4900);
+    expect(done).toBe(false);
+    expect(env.store.record?.holderIdentity).toBe('spillway-a');
+    await env.clock.advance(100);
+    await shutdown;
+    expect(env.store.record?.holderIdentity).toBe('');
+  });
+
   it('without leader election it always acts', async () => {
     const env = cluster();
     const r = replica(env, undefined, { gc: false });

@@ -50,6 +50,12 @@ export interface ManagerOptions {
   health?: ListenAddress;
   /** The GC sweep; `false` turns it off. */
   gc?: GcSweeperOptions | false;
+  /**
+   * How long shutdown waits for in-flight ticks before releasing the lease anyway (a tick stuck in a
+   * hung API call must not keep the standby waiting for the lease to expire). Under Kubernetes' default
+   * 30 s termination grace period. @default 25000
+   */
+  shutdownTimeoutMs?: number;
 }
 
 export class Manager {
@@ -179,8 +185,18 @@ export class Manager {
     const log = this.#deps.logger;
     this.#state = 'stopping';
     log.info('shutting down: finishing in-flight ticks');
-    await this.controller.stop();
-    await this.gc?.stop();
+    const timer = new AbortController();
+    const timeoutMs = this.#options.shutdownTimeoutMs ?? 25_000;
+    const finished = await Promise.race([
+      Promise.all([this.controller.stop(), this.gc?.stop()]).then(() => true),
+      this.#deps.clock.sleep(timeoutMs, timer.signal).then(
+        () => false,
+        () => true,
+      ),
+    ]);
+    timer.abort();
+    if (!finished)
+      log.warn({ timeoutMs }, 'in-flight work did not finish in time; releasing the lease anyway');
     if (this.elector) {
       await this.elector.stop();
       this.#deps.metrics.leader.set(0);
