@@ -11,6 +11,7 @@
  * - replica: 1 vCPU / 2 GiB, serving `serviceRate` messages per second.
  */
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
+import { billedResources } from '../aci/translate.ts';
 import type { BurstScalerObject } from '../ports.ts';
 import type { LatencyDistribution } from './aci/rng.ts';
 import { validateDistribution } from './aci/rng.ts';
@@ -216,11 +217,19 @@ export function nodeSecondUSD(s: Scenario): number {
   return (s.node.hourlyUSD * (1 - s.node.discountPercent / 100)) / 3600;
 }
 
-/** ACI per-replica price per second, with ACI's rounding (0.01 vCPU, 0.1 GB; GiB → GB). */
+/**
+ * One replica's container group as ACI bills it: the pod template translated by the ACI provider's own
+ * code (src/aci/translate.ts), so Spillway's groups, virtual-node groups and the bound agree.
+ */
+export function aciGroupResources(s: Scenario): { cpu: number; memoryGB: number } {
+  const billed = billedResources(podTemplate(s));
+  return { cpu: billed.cpu, memoryGB: billed.memoryGiB };
+}
+
+/** ACI per-replica price per second. */
 export function aciReplicaSecondUSD(s: Scenario): number {
-  const cpu = Math.ceil(s.replica.cpu / 0.01 - 1e-9) * 0.01;
-  const gb = Math.ceil((s.replica.memoryGiB * 1.073741824) / 0.1 - 1e-9) * 0.1;
-  return cpu * s.aci.vcpuSecondUSD + gb * s.aci.gbSecondUSD;
+  const g = aciGroupResources(s);
+  return g.cpu * s.aci.vcpuSecondUSD + g.memoryGB * s.aci.gbSecondUSD;
 }
 
 /** The worker's pod template. */

@@ -21,7 +21,14 @@ import type {
 import type { AciModel } from '../aci/model.ts';
 import { SeededRandom, sample } from '../aci/rng.ts';
 import type { Scenario } from '../scenario.ts';
-import { burstScalerObject, nodeAllocatable, nodeSecondUSD, podTemplate, slotsPerNode } from '../scenario.ts';
+import {
+  aciGroupResources,
+  burstScalerObject,
+  nodeAllocatable,
+  nodeSecondUSD,
+  podTemplate,
+  slotsPerNode,
+} from '../scenario.ts';
 import { DEFAULT_ACI_WRITE_LIMITS, WritePacer } from '../../aci/pacing.ts';
 import type { RateLimit } from '../../aci/pacing.ts';
 import { ClusterAutoscaler } from './autoscaler.ts';
@@ -101,6 +108,7 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
   readonly #scaleIn: 'replicaset' | 'random';
   readonly #virtual: VirtualNodeOptions | undefined;
   readonly #virtualPacer: WritePacer | undefined;
+  readonly #group: { cpu: number; memoryGB: number };
   readonly #autoscaler: ClusterAutoscaler | undefined;
   readonly #nodes: SimNode[] = [];
   readonly #allNodes: SimNode[] = [];
@@ -134,6 +142,7 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
     this.#templateHash = fnv1a(JSON.stringify(this.#template)).slice(0, 10);
     this.#scaleIn = options.scaleIn ?? 'replicaset';
     this.#virtual = options.virtualNode;
+    this.#group = aciGroupResources(options.scenario);
     this.#virtualPacer = options.virtualNode
       ? new WritePacer(options.virtualNode.createLimits ?? DEFAULT_ACI_WRITE_LIMITS, options.clock)
       : undefined;
@@ -535,7 +544,6 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
    */
   #createVirtualGroup(pod: SimPod): void {
     const v = this.#virtual!;
-    const s = this.#scenario;
     if ((this.#virtualPacer?.tryTake(v.region) ?? 0) > 0) return;
     try {
       v.model.createOrUpdate(v.resourceGroup, aciName(pod.name), {
@@ -545,12 +553,7 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
           {
             name: 'worker',
             image: 'spillway.example/sim-worker:1.0',
-            resources: {
-              requests: {
-                cpu: Math.ceil(s.replica.cpu / 0.01 - 1e-9) * 0.01,
-                memoryInGB: Math.ceil((s.replica.memoryGiB * 1.073741824) / 0.1 - 1e-9) / 10,
-              },
-            },
+            resources: { requests: { cpu: this.#group.cpu, memoryInGB: this.#group.memoryGB } },
           },
         ],
         tags: { 'virtual-kubelet': 'true' },
