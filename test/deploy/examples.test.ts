@@ -116,11 +116,11 @@ describe('example BurstScalers', () => {
           (m) =>
             m.kind === 'RoleBinding' &&
             m.metadata.namespace === scaler.metadata.namespace &&
-            (m as unknown as { roleRef: { name: string } }).roleRef.name === 'spillway-workload-secrets',
+            (m as unknown as { roleRef: { name: string } }).roleRef.name === 'spillway-values-reader',
         );
         expect(
           binding,
-          `RoleBinding to spillway-workload-secrets in ${scaler.metadata.namespace}`,
+          `RoleBinding to spillway-values-reader in ${scaler.metadata.namespace}`,
         ).toBeDefined();
       }
     },

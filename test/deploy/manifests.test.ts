@@ -7,7 +7,7 @@
  * kustomize and helm are Go binaries: test/deploy/install-tools.sh builds them (CI runs it from
  * .ci/run). Without them these blocks are skipped with a message naming that command; under CI they fail.
  */
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -271,14 +271,38 @@ describe.skipIf(!kustomize)('kustomize renders', () => {
         (role as unknown as { rules: Rule[] }).rules.some((r) => r.resources.includes('secrets')),
       )
       .map((r) => r.metadata.name);
-    expect(secretRoles).toEqual(['spillway-workload-secrets']);
+    expect(secretRoles).toEqual(['spillway-values-reader']);
     const boundClusterWide = bindings
       .filter((b) => b.kind === 'ClusterRoleBinding')
       .map((b) => (b as unknown as Binding).roleRef.name);
-    expect(boundClusterWide).not.toContain('spillway-workload-secrets');
+    expect(boundClusterWide).not.toContain('spillway-values-reader');
     // Secrets are read one by one: no list or watch anywhere.
     const secretVerbs = rules.filter((r) => r.resources.includes('secrets')).flatMap((r) => r.verbs);
     expect(secretVerbs).toEqual(['get']);
+  });
+
+  it('RBAC: the rules are exactly deploy/rbac’s (replayed against every adapter call by test/kube/rbac.test.ts)', () => {
+    const rbacDir = join(REPO, 'deploy/rbac');
+    const source = readdirSync(rbacDir)
+      .filter((f) => f.endsWith('.yaml') && f !== 'kustomization.yaml')
+      .flatMap((f) => parseManifests(readFileSync(join(rbacDir, f), 'utf8'), `deploy/rbac/${f}`));
+    const roles = (manifests: Manifest[]) =>
+      Object.fromEntries(
+        manifests
+          .filter((m) => m.kind === 'ClusterRole' || m.kind === 'Role')
+          .map((m) => [`${m.kind}/${m.metadata.name}`, (m as unknown as { rules: Rule[] }).rules]),
+      );
+    const bindings = (manifests: Manifest[]) =>
+      manifests
+        .filter((m) => m.kind.endsWith('Binding'))
+        .map((m) => `${m.kind}/${m.metadata.namespace ?? ''}/${(m as unknown as Binding).roleRef.name}`)
+        .sort();
+    const base = render('deploy/base');
+    expect(roles(base)).toEqual(roles(source));
+    // The one difference: Secrets and ConfigMaps are not readable cluster-wide.
+    expect(bindings(base)).toEqual(
+      bindings(source).filter((b) => b !== 'ClusterRoleBinding//spillway-values-reader'),
+    );
   });
 
   it.runIf(existsSync(join(REPO, 'deploy/monitoring')))(
