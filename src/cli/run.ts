@@ -28,7 +28,7 @@ import { decide } from '../core/decide.ts';
 import type { Policy, ScalerKey } from '../core/types.ts';
 import { KubeCluster, KubeLease } from '../kube/index.ts';
 import type { ClusterPort } from '../ports.ts';
-import { SignalReader, createSignalSources, cronTriggerFloors, scheduleFloors } from '../signals/index.ts';
+import { SignalReader, createSignalSources, replicaFloors } from '../signals/index.ts';
 import { compilePolicy } from '../spec/compile.ts';
 import { LOG_LEVELS, createLogger } from '../telemetry/logger.ts';
 import type { Logger } from '../telemetry/logger.ts';
@@ -444,10 +444,7 @@ export async function startSpillway(settings: RunSettings, logger: Logger): Prom
       prices,
       decide,
       compilePolicy,
-      floors: (policy, now) => [
-        ...scheduleFloors(policy.schedules, now),
-        ...cronTriggerFloors(policy.triggers, now),
-      ],
+      floors: replicaFloors,
       logger,
       metrics,
       ...(settings.leaderElection
