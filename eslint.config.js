@@ -4,7 +4,7 @@ import tseslint from 'typescript-eslint';
 import globals from 'globals';
 
 export default tseslint.config(
-  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'deploy/**', 'dashboards/**', 'docs/**'] },
+  { ignores: ['node_modules/**', 'dist/**', 'coverage/**', 'deploy/**', 'dashboards/**', 'docs/**', '.scratch*/**'] },
   js.configs.recommended,
   ...tseslint.configs.recommendedTypeChecked,
   {
