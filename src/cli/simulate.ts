@@ -146,7 +146,7 @@ export function registerSimulateCommand(program: Command, io: SimulateIo = proce
     )
     .option(
       '--target-per-replica <n>',
-      'queued messages per replica the scalers aim for (default 10)',
+      'queued messages per replica the scalers aim for (default 30)',
       numberOption('--target-per-replica', 0),
     )
     .option('--slo-seconds <s>', 'queue-wait SLO in seconds (default 60)', numberOption('--slo-seconds', 0))

@@ -131,7 +131,7 @@ export function defaultScenario(overrides: Partial<Scenario> = {}): Scenario {
     },
     serviceRate: 1,
     service: 'deterministic',
-    targetPerReplica: 10,
+    targetPerReplica: 30,
     sloSeconds: 60,
     minReplicas: 1,
     maxReplicas: 1000,
