@@ -13,7 +13,6 @@ import { compilePolicy } from '../spec/compile.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import type { ControllerMetrics } from '../telemetry/metrics.ts';
-import { TAG } from '../aci/tags.ts';
 import { AciModel } from './aci/model.ts';
 import type { SimBilling } from './aci/model.ts';
 import { AciBurstProvider } from '../aci/provider.ts';
@@ -76,7 +75,11 @@ export function memoizedCompile(): (object: BurstScalerObject) => Policy {
   };
 }
 
-/** Counts Running, non-draining container groups; re-reads only while some group is still starting. */
+/**
+ * Counts Running container groups — draining ones included: a drain takes a group out of the Service's
+ * endpoints, but nothing tells a queue worker in ACI to stop consuming, so it keeps serving until the group
+ * is deleted after the grace period. Re-reads only while some group is still starting.
+ */
 export class AciServing {
   readonly #model: AciModel;
   #count = 0;
@@ -96,7 +99,6 @@ export class AciServing {
     let running = 0;
     let starting = 0;
     for (const group of this.#model.inventory()) {
-      if (group.tags[TAG.drainingSince] !== undefined) continue;
       if (group.state === 'Running') running += 1;
       else if (group.state === 'Pending' || group.state === 'Creating') starting += 1;
     }
