@@ -79,6 +79,50 @@ describe('createLogger', () => {
     );
   });
 
+  it('writes a decision as one line with its reasons, secrets scrubbed from them', () => {
+    const { logger, lines, raw } = capture();
+    const reasons = [
+      'desired 9: 6 on VM, 3 on ACI (spill)',
+      'orders-queue: 85 / 10 per replica → 9',
+      'redis-0: read failed for redis://worker:s3cret-pw@redis.shop:6379 (timeout)',
+    ];
+    logger.info(
+      {
+        namespace: 'shop',
+        scaler: 'orders-worker',
+        desired: 9,
+        actions: ['CreateBurst', 'ScaleDeployment'],
+        reasons,
+        trigger: { metadata: { connectionString: 'Endpoint=sb://x/;SharedAccessKey=abc' } },
+      },
+      'decided 9 replicas (6 VM, 3 ACI, spill)',
+    );
+    expect(raw).toHaveLength(1);
+    expect(raw[0]).not.toMatch(/s3cret-pw|SharedAccessKey=abc/);
+    expect(lines[0]).toMatchObject({
+      scaler: 'orders-worker',
+      desired: 9,
+      actions: ['CreateBurst', 'ScaleDeployment'],
+      reasons: [
+        reasons[0],
+        reasons[1],
+        `redis-0: read failed for redis://worker:${REDACTED}@redis.shop:6379 (timeout)`,
+      ],
+      trigger: { metadata: { connectionString: REDACTED } },
+    });
+  });
+
+  it('scrubs secrets from an error’s cause', () => {
+    const { logger, raw } = capture();
+    const cause = new Error('401 for https://acct.queue.core.windows.net/q?sv=2023&sig=SECRETSIG');
+    logger.error({ err: new Error('reading queue orders failed', { cause }) }, 'tick failed');
+    expect(raw[0]).toContain(
+      `reading queue orders failed: 401 for https://acct.queue.core.windows.net/q?sv=2023&sig=${REDACTED}`,
+    );
+    expect(raw[0]).toContain('caused by: Error: 401');
+    expect(raw[0]).not.toContain('SECRETSIG');
+  });
+
   it('honours the level', () => {
     const lines: string[] = [];
     const destination = new Writable({
