@@ -79,10 +79,11 @@ const goString = (value: string): string => JSON.stringify(value);
 /** The holes, given the base objects (some expressions carry base values, e.g. the fixed args). */
 function holes(objects: Json[]): Hole[] {
   const deployment = objects.find((o) => o.kind === 'Deployment');
-  const monitorLabels = get(
-    objects.find((o) => o.kind === 'ServiceMonitor'),
-    ['metadata', 'labels'],
-  ) as Record<string, string> | undefined;
+  const labelsOf = (kind: string) =>
+    get(
+      objects.find((o) => o.kind === kind),
+      ['metadata', 'labels'],
+    ) as Record<string, string> | undefined;
   const args = (get(deployment, [...CONTAINER, 'args']) as string[] | undefined) ?? [];
   const dict = (labels: Record<string, string>): string =>
     `(dict ${Object.entries(labels)
@@ -142,7 +143,15 @@ function holes(objects: Json[]): Hole[] {
       path: ['metadata', 'labels'],
       render: {
         mode: 'block',
-        expr: `toYaml (merge ${dict(monitorLabels ?? {})} .Values.serviceMonitor.labels)`,
+        expr: `toYaml (merge ${dict(labelsOf('ServiceMonitor') ?? {})} .Values.serviceMonitor.labels)`,
+      },
+    },
+    {
+      kind: 'PrometheusRule',
+      path: ['metadata', 'labels'],
+      render: {
+        mode: 'block',
+        expr: `toYaml (merge ${dict(labelsOf('PrometheusRule') ?? {})} .Values.prometheusRule.labels)`,
       },
     },
     {
@@ -294,7 +303,7 @@ function defaultValues(objects: Json[]): Json {
       labels: {},
     },
   };
-  if (objects.some((o) => o.kind === 'PrometheusRule')) values.prometheusRule = { enabled: true };
+  if (objects.some((o) => o.kind === 'PrometheusRule')) values.prometheusRule = { enabled: true, labels: {} };
   if (objects.some((o) => o.kind === 'ConfigMap')) values.dashboards = { enabled: true };
   return values;
 }
@@ -319,7 +328,8 @@ const VALUE_COMMENTS: Record<string, string> = {
   networkPolicy: ' Refuse inbound connections except to the metrics/health port.',
   serviceMonitor:
     ' A Prometheus Operator ServiceMonitor for /metrics. kube-prometheus-stack selects it by the label\n release: <its release name>; add it under labels.',
-  prometheusRule: ' Spillway’s alerts (docs/runbooks.md) as a PrometheusRule.',
+  prometheusRule:
+    ' Spillway’s alerts as a PrometheusRule. kube-prometheus-stack selects it by the label release: <its release\n name>; the rule carries release: kube-prometheus-stack, add yours under labels.',
   dashboards: ' Grafana dashboards in a ConfigMap labelled grafana_dashboard (Grafana sidecar convention).',
 };
 
