@@ -3,7 +3,10 @@
  * fast simulator: a listing is reused while it cannot have changed — no write went through this API since,
  * and every group in it was already in a state that time does not change (running, failed or stopped).
  * Groups still pending or creating change with time, so any such group makes the next list a fresh one.
- * Results are the same as without the shortcut; a simulated day just builds far fewer group views.
+ * And a `get` of a name that does not exist answers at once: only this API writes to its resource group,
+ * so the names from the last listing plus creates minus deletes are exactly the groups there (a missing
+ * name would otherwise cost the model's 404 and the SDK-shaped error built from it).
+ * Results are the same as without the shortcuts; a simulated day just builds far fewer group views.
  */
 import type { ContainerGroup } from '@azure/arm-containerinstance';
 import type { AciApi, CreateWait } from '../aci/api.ts';
@@ -27,6 +30,8 @@ export function createFastModelAciApi(options: {
 }): AciApi {
   const api = createModelAciApi(options);
   let cached: ContainerGroup[] | undefined;
+  /** Names that exist, once a listing was read (undefined before). */
+  let names: Set<string> | undefined;
   const invalidate = (): void => {
     cached = undefined;
   };
@@ -42,17 +47,26 @@ export function createFastModelAciApi(options: {
     };
   return {
     resourceGroup: api.resourceGroup,
-    get: (name) => api.get(name),
+    get: (name) => (names && !names.has(name) ? Promise.resolve(undefined) : api.get(name)),
     async list() {
       if (cached) return [...cached];
       const groups = await api.list();
       cached = groups.every(settled) ? groups : undefined;
+      names = new Set(groups.flatMap((g) => (g.name ? [g.name] : [])));
       return [...groups];
     },
-    createOrUpdate: writing((name: string, group: ContainerGroup, wait: CreateWait) =>
-      api.createOrUpdate(name, group, wait),
-    ),
-    delete: writing((name: string) => api.delete(name)),
+    createOrUpdate: writing(async (name: string, group: ContainerGroup, wait: CreateWait) => {
+      try {
+        return await api.createOrUpdate(name, group, wait);
+      } finally {
+        // Accepted or not, ask the model next time (a failed PUT may still have created nothing).
+        names?.add(name);
+      }
+    }),
+    delete: writing(async (name: string) => {
+      await api.delete(name);
+      names?.delete(name);
+    }),
     updateTags: writing((name: string, tags: Record<string, string>) => api.updateTags(name, tags)),
     listUsage: (region) => api.listUsage(region),
     logs: (name, container, tail) => api.logs(name, container, tail),
