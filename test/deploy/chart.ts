@@ -327,9 +327,9 @@ const VALUE_COMMENTS: Record<string, string> = {
     ' Keep one replica through node drains (needs replicaCount ≥ 2 to let drains proceed).',
   networkPolicy: ' Refuse inbound connections except to the metrics/health port.',
   serviceMonitor:
-    ' A Prometheus Operator ServiceMonitor for /metrics. kube-prometheus-stack selects it by the label\n release: <its release name>; add it under labels.',
+    ' A Prometheus Operator ServiceMonitor for /metrics. kube-prometheus-stack selects it by the label\n release: <its release name>; it carries release: kube-prometheus-stack, set yours under labels.',
   prometheusRule:
-    ' Spillway’s alerts as a PrometheusRule. kube-prometheus-stack selects it by the label release: <its release\n name>; the rule carries release: kube-prometheus-stack, add yours under labels.',
+    ' Spillway’s alerts as a PrometheusRule, with the same release: kube-prometheus-stack label; set yours\n under labels.',
   dashboards: ' Grafana dashboards in a ConfigMap labelled grafana_dashboard (Grafana sidecar convention).',
 };
 
@@ -351,6 +351,49 @@ function valuesFile(objects: Json[]): GeneratedFile {
     path: `${CHART_DIR}/values.yaml`,
     content: `${HEADER(`${BASE_DIR} (defaults)`)}${doc.toString({ lineWidth: 0, flowCollectionPadding: false })}`,
   };
+}
+
+/** Constraints beyond the type of the default. */
+const VALUE_RULES: Record<string, Json> = {
+  'image.pullPolicy': { enum: ['Always', 'IfNotPresent', 'Never'] },
+  'azureWorkloadIdentity.clientId': {
+    pattern: '^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$',
+  },
+};
+
+/** Values whose content is free-form Kubernetes data (not checked beyond its JSON type). */
+const FREE_FORM = new Set(['resources', 'serviceMonitor.labels', 'prometheusRule.labels', 'envFrom']);
+
+/** A JSON Schema for one value, from its default: types, and no unknown keys in the chart's own objects. */
+function schemaOf(value: unknown, path: string): Json {
+  const description = VALUE_COMMENTS[path]?.trim().replace(/\s*\n\s*/g, ' ');
+  const described = (schema: Json): Json => ({
+    ...(description ? { description } : {}),
+    ...schema,
+    ...VALUE_RULES[path],
+  });
+  if (Array.isArray(value))
+    return described({ type: 'array', items: path === 'extraArgs' ? { type: 'string' } : {} });
+  if (value !== null && typeof value === 'object') {
+    if (FREE_FORM.has(path)) return described({ type: 'object' });
+    const properties = Object.fromEntries(
+      Object.entries(value).map(([k, v]) => [k, schemaOf(v, path ? `${path}.${k}` : k)]),
+    );
+    return described({ type: 'object', additionalProperties: false, properties });
+  }
+  if (typeof value === 'number')
+    return described({ type: Number.isInteger(value) ? 'integer' : 'number', minimum: 0 });
+  if (typeof value === 'boolean') return described({ type: 'boolean' });
+  return described({ type: 'string' });
+}
+
+/** values.schema.json: Helm checks every install's values against it (a misspelt key fails). */
+function valuesSchemaFile(objects: Json[]): GeneratedFile {
+  const schema = {
+    $schema: 'http://json-schema.org/draft-07/schema#',
+    ...schemaOf(defaultValues(objects), ''),
+  };
+  return { path: `${CHART_DIR}/values.schema.json`, content: `${JSON.stringify(schema, null, 2)}\n` };
 }
 
 /** Chart.yaml: name, versions (from package.json), description. */
@@ -386,8 +429,8 @@ Next: give Spillway's identity its Azure role (docs/azure-setup.md), write a Bur
   spillway explain <namespace>/<name>
 `;
 
-/** Formats a generated YAML file as `prettier --check` expects (the project's configuration). */
-async function prettierYaml(file: GeneratedFile): Promise<GeneratedFile> {
+/** Formats a generated file as `prettier --check` expects (the project's configuration). */
+async function prettierFormat(file: GeneratedFile): Promise<GeneratedFile> {
   const filepath = join(REPO, file.path);
   const options = (await resolveConfig(filepath)) ?? {};
   return { path: file.path, content: await format(file.content, { ...options, filepath }) };
@@ -398,7 +441,11 @@ export async function generateChart(): Promise<GeneratedFile[]> {
   const sources = baseSources();
   const objects = baseObjects();
   const holeList = holes(objects);
-  const files: GeneratedFile[] = [await prettierYaml(chartFile()), await prettierYaml(valuesFile(objects))];
+  const files: GeneratedFile[] = [
+    await prettierFormat(chartFile()),
+    await prettierFormat(valuesFile(objects)),
+    await prettierFormat(valuesSchemaFile(objects)),
+  ];
   for (const source of sources) {
     if (source.role === 'crd')
       files.push({

@@ -375,6 +375,15 @@ describe('the Helm chart', () => {
       },
     );
 
+    it.each([
+      [['--set', 'replicaCounts=3'], 'replicaCounts'],
+      [['--set', 'image.pullPolicy=Sometimes'], 'pullPolicy'],
+      [['--set', 'azureWorkloadIdentity.clientId=my-identity'], 'clientId'],
+      [['--set', 'serviceMonitor.enabled=yes'], 'enabled'],
+    ])('refuses values the chart does not know or allow: %j', async (extra, field) => {
+      await expect(template(extra)).rejects.toThrow(field);
+    });
+
     it('values change what they say (image, replicas, identity, extra args, optional objects)', async () => {
       const values = join(work, 'values.yaml');
       writeFileSync(
