@@ -25,8 +25,9 @@ import type { Scenario } from './scenario.ts';
 import { burstScalerObject } from './scenario.ts';
 import type { Trace } from './trace.ts';
 import { SimQueueReader } from './workload.ts';
-import type { BurstScalerObject } from '../ports.ts';
-import type { Policy } from '../core/types.ts';
+import type { BurstabilityCheck, BurstProvider, BurstScalerObject } from '../ports.ts';
+import type { V1PodTemplateSpec } from '@kubernetes/client-node';
+import type { Policy, Resources } from '../core/types.ts';
 
 /** The simulated ACI for a scenario (its prices, quotas and latencies). */
 export function aciModelFor(scenario: Scenario, clock: VirtualClock | AciModelClock): AciModel {
@@ -72,6 +73,33 @@ export function memoizedCompile(): (object: BurstScalerObject) => Policy {
       cache.set(key, policy);
     }
     return policy;
+  };
+}
+
+/**
+ * The provider with its two pure template checks remembered per template object (the simulated cluster
+ * hands the controller the same template every tick): exact, and a few percent of a simulated day.
+ */
+export function memoizeTemplateChecks(provider: BurstProvider): BurstProvider {
+  const burstable = new WeakMap<V1PodTemplateSpec, BurstabilityCheck>();
+  const billed = new WeakMap<V1PodTemplateSpec, Resources>();
+  return {
+    list: (scaler) => provider.list(scaler),
+    listOwned: () => provider.listOwned(),
+    create: (request) => provider.create(request),
+    markDraining: (name, since) => provider.markDraining(name, since),
+    delete: (name) => provider.delete(name),
+    quota: (region) => provider.quota(region),
+    checkBurstable(template) {
+      let check = burstable.get(template);
+      if (!check) burstable.set(template, (check = provider.checkBurstable(template)));
+      return check;
+    },
+    billedResources(template) {
+      let resources = billed.get(template);
+      if (!resources) billed.set(template, (resources = provider.billedResources(template)));
+      return resources;
+    },
   };
 }
 
@@ -128,12 +156,14 @@ export async function runSpillway(input: SpillwayRunInput): Promise<PolicyResult
   cluster.warmStart(warmReplicas(trace, scenario));
   // The production provider over the model in-process (as createSimBurstProvider builds it), with the
   // exact list shortcut of fast-aci-api.ts.
-  const provider = new AciBurstProvider({
-    api: createFastModelAciApi({ model, resourceGroup: 'spillway-sim', clock }),
-    clusterId: cluster.clusterId(),
-    clock,
-    listCacheMs: 0,
-  });
+  const provider = memoizeTemplateChecks(
+    new AciBurstProvider({
+      api: createFastModelAciApi({ model, resourceGroup: 'spillway-sim', clock }),
+      clusterId: cluster.clusterId(),
+      clock,
+      listCacheMs: 0,
+    }),
+  );
   const queue = newQueue(scenario);
   const signals = new SimQueueReader(queue, clock);
   const decideTimes: number[] = [];

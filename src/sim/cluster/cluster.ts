@@ -113,6 +113,11 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
   readonly #nodes: SimNode[] = [];
   readonly #allNodes: SimNode[] = [];
   readonly #pods = new Map<string, SimPod>();
+  /** Pods the scheduler or virtual-kubelet still has to act on (unbound, or virtual and not yet Ready). */
+  readonly #waiting = new Set<SimPod>();
+  /** Bumped on every pod change; readyPods() is remembered until the next change or the next pod start. */
+  #version = 0;
+  #readyMemo: { version: number; at: number; until: number; vm: number; virtual: number } | undefined;
   #replicas = 0;
   #nodeSeq = 0;
   #podSeq = 0;
@@ -174,13 +179,22 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
 
   /** Pods that serve now: VM pods Ready, and virtual-node pods whose ACI group runs. */
   readyPods(now = this.#clock.now()): { vm: number; virtual: number } {
+    const memo = this.#readyMemo;
+    if (memo && memo.version === this.#version && now >= memo.at && now < memo.until)
+      return { vm: memo.vm, virtual: memo.virtual };
     let vm = 0;
     let virtual = 0;
+    let until = Infinity;
     for (const pod of this.#pods.values()) {
-      if (pod.readyAt === undefined || pod.readyAt > now) continue;
+      if (pod.readyAt === undefined) continue;
+      if (pod.readyAt > now) {
+        until = Math.min(until, pod.readyAt);
+        continue;
+      }
       if (pod.virtual) virtual += 1;
       else vm += 1;
     }
+    this.#readyMemo = { version: this.#version, at: now, until, vm, virtual };
     return { vm, virtual };
   }
 
@@ -243,6 +257,7 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
     this.#reconcile(now);
     this.#bindPending(now);
     for (const pod of this.#pods.values()) if (pod.nodeName && !pod.virtual) pod.readyAt = now;
+    this.#version += 1;
   }
 
   // ---------------------------------------------------------------------------------------------
@@ -362,7 +377,7 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
 
   unschedulablePods(): number {
     let n = 0;
-    for (const pod of this.#pods.values()) if (pod.nodeName === undefined && pod.unschedulable) n += 1;
+    for (const pod of this.#waiting) if (pod.nodeName === undefined && pod.unschedulable) n += 1;
     return n;
   }
 
@@ -451,7 +466,10 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
     if (live.length < this.#replicas) {
       for (let i = live.length; i < this.#replicas; i++) {
         const name = `${this.#scenario.name}-${this.#templateHash.slice(0, 5)}-${(this.#podSeq++).toString(36).padStart(5, '0')}`;
-        this.#pods.set(name, { name, createdAt: now, virtual: false });
+        const pod: SimPod = { name, createdAt: now, virtual: false };
+        this.#pods.set(name, pod);
+        this.#waiting.add(pod);
+        this.#version += 1;
         this.stats.podsCreated += 1;
       }
       return;
@@ -490,6 +508,8 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
     const pod = this.#pods.get(name);
     if (!pod) return;
     this.#pods.delete(name);
+    this.#waiting.delete(pod);
+    this.#version += 1;
     this.stats.podsDeleted += 1;
     if (pod.nodeName === VIRTUAL_NODE && this.#virtual) {
       if (pod.groupCreated) this.#virtual.model.delete(this.#virtual.resourceGroup, aciName(pod.name));
@@ -506,7 +526,7 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
   #bindPending(now: number): void {
     let nodes: SimNode[] | undefined;
     let starting: SimPod[] | undefined;
-    for (const pod of this.#pods.values()) {
+    for (const pod of this.#waiting) {
       if (pod.nodeName !== undefined) {
         if (pod.virtual && !pod.groupCreated) this.#createVirtualGroup(pod);
         if (pod.virtual && pod.groupCreated && pod.readyAt === undefined) (starting ??= []).push(pod);
@@ -523,6 +543,8 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
         node.used.memoryGiB += this.#request.memoryGiB;
         node.used.pods += 1;
         pod.readyAt = now + Math.round(sample(this.#scenario.podStart, this.#random) * 1000);
+        this.#waiting.delete(pod);
+        this.#version += 1;
         continue;
       }
       if (this.#virtual) {
@@ -569,7 +591,12 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
     const v = this.#virtual;
     if (!v) return;
     const states = new Map(v.model.inventory().map((g) => [g.name, g.state]));
-    for (const pod of pods) if (states.get(aciName(pod.name)) === 'Running') pod.readyAt = now;
+    for (const pod of pods) {
+      if (states.get(aciName(pod.name)) !== 'Running') continue;
+      pod.readyAt = now;
+      this.#waiting.delete(pod);
+      this.#version += 1;
+    }
   }
 
   #podInfos(now: number): PodInfo[] {
