@@ -3,6 +3,7 @@
  * that applies a decision's actions to a snapshot the way the controller would (so a test can decide again
  * on the "post-execution" world). Used by the core's tests and the simulator's; not part of the API.
  */
+import { defaultBehavior } from './behavior.ts';
 import { aciBilledResources, burstReplicaHourUSD, GB_PER_GIB } from './cost-model.ts';
 import type {
   Action,
@@ -29,15 +30,7 @@ const rules = (r: Partial<ScalingRules>): ScalingRules => ({
 });
 
 /** autoscaling/v2 defaults. */
-export const hpaDefaultBehavior: Behavior = {
-  scaleUp: rules({
-    policies: [
-      { type: 'Pods', value: 4, periodSeconds: 15 },
-      { type: 'Percent', value: 100, periodSeconds: 15 },
-    ],
-  }),
-  scaleDown: rules({ stabilizationWindowSeconds: 300 }),
-};
+export const hpaDefaultBehavior: Behavior = defaultBehavior();
 
 /** No windows and no rate limits that bind, so a test's desired replicas are just ceil(queue / target). */
 export const immediateBehavior: Behavior = {

@@ -14,6 +14,7 @@
  * (src/spec/compile.ts) both read, so the API server's defaulting and Spillway's agree.
  */
 import { Type, type Static, type TSchema } from 'typebox';
+import { defaultBehavior } from '../core/behavior.ts';
 import type {
   AciCostPolicy,
   Behavior,
@@ -74,24 +75,8 @@ const _allModes: [Exclude<PlacementMode, (typeof PLACEMENT_MODES)[number]>] exte
 // Defaults: one place, read by the schema (`default`) and by compilePolicy.
 // ---------------------------------------------------------------------------------------------
 
-/** autoscaling/v2 `HPAScalingRules` defaults for scale-up (Kubernetes API defaults). */
-const SCALE_UP_DEFAULTS: ScalingRules = {
-  stabilizationWindowSeconds: 0,
-  selectPolicy: 'Max',
-  policies: [
-    { type: 'Pods', value: 4, periodSeconds: 15 },
-    { type: 'Percent', value: 100, periodSeconds: 15 },
-  ],
-  tolerance: 0.1,
-};
-
-/** autoscaling/v2 `HPAScalingRules` defaults for scale-down (Kubernetes API defaults). */
-const SCALE_DOWN_DEFAULTS: ScalingRules = {
-  stabilizationWindowSeconds: 300,
-  selectPolicy: 'Max',
-  policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
-  tolerance: 0.1,
-};
+/** autoscaling/v2 `HPAScalingRules` defaults (Kubernetes API defaults), from the core's behavior model. */
+const { scaleUp: SCALE_UP_DEFAULTS, scaleDown: SCALE_DOWN_DEFAULTS } = defaultBehavior();
 
 /**
  * The default of every optional BurstScaler field. Treat as read-only: compilePolicy copies from it.

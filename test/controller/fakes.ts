@@ -8,6 +8,7 @@
  * fresh ports on the same world is the restarted process.
  */
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
+import { defaultBehavior } from '../../src/core/behavior.ts';
 import type {
   BurstReplica,
   Condition,
@@ -618,23 +619,7 @@ export function testPolicy(key: ScalerKey, overrides: Partial<Policy> = {}): Pol
       },
     ],
     pendingPods: { enabled: true, graceSeconds: 20 },
-    behavior: {
-      scaleUp: {
-        stabilizationWindowSeconds: 0,
-        selectPolicy: 'Max',
-        policies: [
-          { type: 'Pods', value: 4, periodSeconds: 15 },
-          { type: 'Percent', value: 100, periodSeconds: 15 },
-        ],
-        tolerance: 0.1,
-      },
-      scaleDown: {
-        stabilizationWindowSeconds: 300,
-        selectPolicy: 'Max',
-        policies: [{ type: 'Percent', value: 100, periodSeconds: 15 }],
-        tolerance: 0.1,
-      },
-    },
+    behavior: defaultBehavior(),
     fallback: { failureThreshold: 3, replicas: 10 },
     burst: {
       provider: 'aci',
