@@ -6,7 +6,7 @@
 import { existsSync, realpathSync } from 'node:fs';
 import { createConnection } from 'node:net';
 import { join } from 'node:path';
-import { freePort, MissingServerError, pollUntil, startProcess, tempDir } from './process.ts';
+import { freePort, launchServer, MissingServerError } from './process.ts';
 
 /** Azurite's well-known development account (public, documented by Microsoft). */
 export const AZURITE_ACCOUNT = 'devstoreaccount1';
@@ -41,12 +41,12 @@ export async function startAzurite(): Promise<AzuriteServer> {
   const bin = join(process.cwd(), 'node_modules', '.bin', 'azurite-queue');
   if (!existsSync(bin))
     throw new MissingServerError('azurite-queue', 'npm install (azurite is a devDependency)');
-  const dir = tempDir('azurite');
   const port = await freePort();
-  const proc = startProcess(
-    'azurite',
-    process.execPath,
-    [
+  const stop = await launchServer({
+    name: 'azurite',
+    label: 'azurite-queue',
+    command: process.execPath,
+    args: () => [
       realpathSync(bin),
       '--queueHost',
       '127.0.0.1',
@@ -58,25 +58,8 @@ export async function startAzurite(): Promise<AzuriteServer> {
       '--loose',
       '--silent',
     ],
-    { logDir: dir.path },
-  );
-  try {
-    await pollUntil('azurite-queue', async () => ((await canConnect(port)) ? true : undefined), {
-      timeoutMs: 20_000,
-      everyMs: 50,
-      process: proc,
-    });
-  } catch (error) {
-    await proc.stop(0);
-    dir.remove();
-    throw error;
-  }
-  return {
-    port,
-    connectionString: connectionStringFor(port),
-    async stop() {
-      await proc.stop(2000);
-      dir.remove();
-    },
-  };
+    ready: () => canConnect(port),
+    timeoutMs: 20_000,
+  });
+  return { port, connectionString: connectionStringFor(port), stop };
 }

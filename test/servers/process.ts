@@ -164,3 +164,42 @@ export async function pollUntil<T>(
   const log = options.process?.log().slice(-2000) ?? '';
   throw new Error(`${what}: not ready after ${options.timeoutMs} ms (${String(lastError)})\n${log}`);
 }
+
+/** One server program run by {@link launchServer}. */
+export interface LaunchOptions {
+  /** Temp-folder prefix and log file name. */
+  name: string;
+  /** What start-up errors call the server. */
+  label: string;
+  command: string;
+  /** The arguments, given the server's temp folder (which is also its working directory). */
+  args: (dir: string) => readonly string[];
+  /** True once the server answers. */
+  ready: () => Promise<boolean>;
+  timeoutMs: number;
+}
+
+/**
+ * Starts a server in a fresh temp folder and waits (every 50 ms) until it is ready; if it never is, the
+ * process is stopped and the folder removed before the error is thrown. Returns the server's stop: SIGTERM,
+ * SIGKILL after 2 s, then the folder removed.
+ */
+export async function launchServer(options: LaunchOptions): Promise<() => Promise<void>> {
+  const dir = tempDir(options.name);
+  const proc = startProcess(options.name, options.command, options.args(dir.path), { logDir: dir.path });
+  try {
+    await pollUntil(options.label, async () => ((await options.ready()) ? true : undefined), {
+      timeoutMs: options.timeoutMs,
+      everyMs: 50,
+      process: proc,
+    });
+  } catch (error) {
+    await proc.stop(0);
+    dir.remove();
+    throw error;
+  }
+  return async () => {
+    await proc.stop(2000);
+    dir.remove();
+  };
+}

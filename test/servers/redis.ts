@@ -1,6 +1,6 @@
 /** A real redis-server (Debian package redis-server) on 127.0.0.1, with an ACL user for auth tests. */
 import { createConnection } from 'node:net';
-import { findExecutable, freePort, MissingServerError, pollUntil, startProcess, tempDir } from './process.ts';
+import { findExecutable, freePort, launchServer, MissingServerError } from './process.ts';
 
 export interface RedisServer {
   host: string;
@@ -28,20 +28,20 @@ function ping(port: number): Promise<boolean> {
 export async function startRedis(): Promise<RedisServer> {
   const binary = findExecutable('redis-server');
   if (!binary) throw new MissingServerError('redis-server', 'apt-get install -y redis-server');
-  const dir = tempDir('redis');
   const port = await freePort();
   const username = 'spillway';
   const password = `redis-pw-${Math.random().toString(36).slice(2)}`;
-  const proc = startProcess(
-    'redis',
-    binary,
-    [
+  const stop = await launchServer({
+    name: 'redis',
+    label: 'redis-server',
+    command: binary,
+    args: (dir) => [
       '--port',
       String(port),
       '--bind',
       '127.0.0.1',
       '--dir',
-      dir.path,
+      dir,
       '--save',
       '',
       '--appendonly',
@@ -56,27 +56,8 @@ export async function startRedis(): Promise<RedisServer> {
       '&*',
       '+@all',
     ],
-    { logDir: dir.path },
-  );
-  try {
-    await pollUntil('redis-server', async () => ((await ping(port)) ? true : undefined), {
-      timeoutMs: 10_000,
-      everyMs: 50,
-      process: proc,
-    });
-  } catch (error) {
-    await proc.stop(0);
-    dir.remove();
-    throw error;
-  }
-  return {
-    host: '127.0.0.1',
-    port,
-    username,
-    password,
-    async stop() {
-      await proc.stop(2000);
-      dir.remove();
-    },
-  };
+    ready: () => ping(port),
+    timeoutMs: 10_000,
+  });
+  return { host: '127.0.0.1', port, username, password, stop };
 }
