@@ -595,8 +595,8 @@ function burstProvider(): Dashboard {
           'Writes held back per interval: AzureRetryAfter (ARM answered 429, every write waits for Retry-After) or LocalPacing (Spillway’s own ACI write limits per region).',
         queries: [
           {
-            expr: `sum by (region, kind, reason) (increase(spillway_aci_throttled_total{${S}}[$__rate_interval]))`,
-            legend: '{{region}} {{kind}} {{reason}}',
+            expr: `sum by (region, reason) (increase(spillway_aci_throttled_total{${S}}[$__rate_interval]))`,
+            legend: '{{region}} {{reason}}',
           },
         ],
         bars: true,

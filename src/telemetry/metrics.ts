@@ -89,7 +89,7 @@ export interface ControllerMetrics {
   aciFailovers: Counter<ScalerLabel | 'region'>;
   aciDeletes: Counter<ScalerLabel | 'region'>;
   aciFailures: Counter<ScalerLabel | 'region' | 'kind' | 'reason'>;
-  aciThrottled: Counter<ScalerLabel | 'region' | 'kind' | 'reason'>;
+  aciThrottled: Counter<ScalerLabel | 'region' | 'reason'>;
   aciCreateToRunning: Histogram<ScalerLabel | 'region'>;
   aciDrain: Histogram<ScalerLabel>;
   workQueueDepth: Gauge;
@@ -146,7 +146,6 @@ export const SIGNAL_FAILURE_REASONS = [
   'unknown',
 ] as const;
 const TIERS: Tier[] = ['vm', 'aci'];
-const THROTTLE_KINDS = ['create', 'delete', 'drain'] as const;
 const THROTTLE_REASONS = ['AzureRetryAfter', 'LocalPacing'] as const;
 /**
  * A longer gap between two ticks of a scaler is not charged to the accumulated cost (this replica was
@@ -387,8 +386,8 @@ export function createControllerMetrics(options: MetricsOptions = {}): Controlle
     aciThrottled: track(
       new Counter({
         name: 'spillway_aci_throttled_total',
-        help: 'Writes throttled, by region, operation (kind: create, delete, drain) and reason: AzureRetryAfter (ARM 429, writes held) or LocalPacing (Spillway’s own ACI write limits).',
-        labelNames: [...SCALER_LABELS, 'region', 'kind', 'reason'],
+        help: 'ACI writes (create, drain, delete) throttled, by region and reason: AzureRetryAfter (ARM answered 429; every write waits for Retry-After) or LocalPacing (Spillway’s own ACI write limits per region).',
+        labelNames: [...SCALER_LABELS, 'region', 'reason'],
         registers,
       }),
     ),
@@ -480,10 +479,7 @@ export function createControllerMetrics(options: MetricsOptions = {}): Controlle
     if (!seen.initialized.has('scaler')) {
       seen.initialized.add('scaler');
       metrics.tickErrors.inc(labels, 0);
-      for (const kind of ACTION_KINDS) {
-        metrics.actions.inc({ ...labels, kind }, 0);
-        metrics.actionFailures.inc({ ...labels, kind }, 0);
-      }
+      for (const kind of ACTION_KINDS) metrics.actionFailures.inc({ ...labels, kind }, 0);
       for (const tier of TIERS) metrics.cost.inc({ ...labels, tier }, 0);
     }
     for (const trigger of policy.triggers) {
@@ -500,9 +496,7 @@ export function createControllerMetrics(options: MetricsOptions = {}): Controlle
       metrics.aciCreates.inc({ ...labels, region }, 0);
       metrics.aciFailovers.inc({ ...labels, region }, 0);
       metrics.aciDeletes.inc({ ...labels, region }, 0);
-      for (const kind of THROTTLE_KINDS)
-        for (const reason of THROTTLE_REASONS)
-          metrics.aciThrottled.inc({ ...labels, region, kind, reason }, 0);
+      for (const reason of THROTTLE_REASONS) metrics.aciThrottled.inc({ ...labels, region, reason }, 0);
     }
   };
 
@@ -583,7 +577,8 @@ export function createControllerMetrics(options: MetricsOptions = {}): Controlle
       if (del.drainedSeconds !== undefined) metrics.aciDrain.observe(labels, del.drainedSeconds);
     }
     for (const failure of events.failures) metrics.aciFailures.inc({ ...labels, ...failure });
-    for (const throttle of events.throttles) metrics.aciThrottled.inc({ ...labels, ...throttle });
+    for (const { region, reason } of events.throttles)
+      metrics.aciThrottled.inc({ ...labels, region, reason });
 
     // Lifecycle of the groups listed this tick: create-to-running for starts we watched; failures once.
     // Groups listed at the start of the tick, with those created or changed by its actions.

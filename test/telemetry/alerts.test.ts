@@ -119,8 +119,8 @@ const SCENARIOS: Scenario[] = [
   {
     name: 'ARM 429s every minute; local pacing alone does not fire',
     series: {
-      [`spillway_aci_throttled_total{${S},region="eastus",kind="create",reason="AzureRetryAfter"}`]: '0+1x20',
-      'spillway_aci_throttled_total{namespace="shop",scaler="billing",region="eastus",kind="create",reason="LocalPacing"}':
+      [`spillway_aci_throttled_total{${S},region="eastus",reason="AzureRetryAfter"}`]: '0+1x20',
+      'spillway_aci_throttled_total{namespace="shop",scaler="billing",region="eastus",reason="LocalPacing"}':
         '0+5x20',
     },
     expect: [
