@@ -6,19 +6,10 @@
  * Shutdown (SIGTERM/SIGINT): stop ticking and finish in-flight ticks → stop the GC sweep → release the
  * lease (another replica takes over at its next retry) → close the health server.
  */
-import type { DecideFn } from '../core/types.ts';
-import type {
-  BurstProvider,
-  Clock,
-  ClusterPort,
-  LeasePort,
-  PriceSource,
-  SignalReaderPort,
-} from '../ports.ts';
-import type { Logger } from '../telemetry/logger.ts';
+import type { LeasePort } from '../ports.ts';
 import type { ControllerMetrics } from '../telemetry/metrics.ts';
 import { Controller } from './controller.ts';
-import type { CompilePolicyFn, ControllerOptions, FloorsFn } from './controller.ts';
+import type { ControllerDeps, ControllerOptions } from './controller.ts';
 import { GcSweeper } from './gc-sweep.ts';
 import type { GcSweeperOptions, PlanGcFn } from './gc-sweep.ts';
 import { HealthServer } from './health.ts';
@@ -26,16 +17,8 @@ import type { Check, ListenAddress } from './health.ts';
 import { LeaderElector } from './leader.ts';
 import type { LeaderElectionOptions } from './leader.ts';
 
-export interface ManagerDeps {
-  clock: Clock;
-  cluster: ClusterPort;
-  provider: BurstProvider;
-  signals: SignalReaderPort;
-  prices: PriceSource;
-  decide: DecideFn;
-  compilePolicy: CompilePolicyFn;
-  floors: FloorsFn;
-  logger: Logger;
+/** The controller's dependencies (metrics required; the manager decides who leads), and what else it runs. */
+export interface ManagerDeps extends Omit<ControllerDeps, 'metrics' | 'isLeader'> {
   metrics: ControllerMetrics;
   /** Lease storage for leader election; without it this replica always acts (run one replica only). */
   lease?: LeasePort;
