@@ -41,6 +41,18 @@ const running = (
     }),
   );
 
+/**
+ * The tick of a burst to 12 replicas (queue 120) that began `ageMs` ago in spill mode: 6 Ready VM pods and
+ * 6 ACI groups running since then.
+ */
+const decideInBurst = (policy: Policy, ageMs: number) =>
+  decide(
+    testSnapshot({ now: T0, queue: 120, pods: vmPods(6, T0), burst: running(policy, 6, ageMs) }),
+    policy,
+    state({ lastDesired: 12, burstStartedAt: T0 - ageMs, burstBaseline: 6, mode: 'spill' }),
+    T0,
+  );
+
 const condition = (d: Decision, type: string) => d.conditions.find((c) => c.type === type);
 const emits = (d: Decision) => actionsOf(d.actions, 'Emit');
 /** Actions that change the world (everything except the status patch and events). */
@@ -50,18 +62,7 @@ describe('decide: bridge or spill', () => {
   it('a 2-minute burst on a cluster with no free VM spills only', () => {
     // The burst began 2 minutes ago; ACI already serves it. A node would be paid 15 minutes for a burst
     // expected to last about 2 more: spill, even though VMs are 40% off.
-    const snapshot = testSnapshot({
-      now: T0,
-      queue: 120,
-      pods: vmPods(6, T0),
-      burst: running(discounted, 6, 2 * MINUTE),
-    });
-    const d = decide(
-      snapshot,
-      discounted,
-      state({ lastDesired: 12, burstStartedAt: T0 - 2 * MINUTE, burstBaseline: 6, mode: 'spill' }),
-      T0,
-    );
+    const d = decideInBurst(discounted, 2 * MINUTE);
     expect(d).toMatchObject({ desiredReplicas: 12, vmReplicas: 6, aciReplicas: 6, mode: 'spill' });
     expect(changes(d)).toEqual([]);
     expect(d.explanation.cost.join('\n')).toMatch(/Chosen: spill only \(6 on ACI\)/);
@@ -80,18 +81,7 @@ describe('decide: bridge or spill', () => {
   });
 
   it('a burst lasting an hour bridges: the Deployment grows so the cluster autoscaler adds VMs', () => {
-    const snapshot = testSnapshot({
-      now: T0,
-      queue: 120,
-      pods: vmPods(6, T0),
-      burst: running(discounted, 6, 60 * MINUTE),
-    });
-    const d = decide(
-      snapshot,
-      discounted,
-      state({ lastDesired: 12, burstStartedAt: T0 - 60 * MINUTE, burstBaseline: 6, mode: 'spill' }),
-      T0,
-    );
+    const d = decideInBurst(discounted, 60 * MINUTE);
     expect(d.mode).toBe('bridge');
     expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([expect.objectContaining({ replicas: 12 })]);
     expect(actionsOf(d.actions, 'CreateBurst')).toEqual([]); // the 6 ACI replicas cover the pending pods
@@ -100,18 +90,7 @@ describe('decide: bridge or spill', () => {
   });
 
   it('at list prices even an hour-long burst spills: a steady ACI share beats a new node', () => {
-    const snapshot = testSnapshot({
-      now: T0,
-      queue: 120,
-      pods: vmPods(6, T0),
-      burst: running(listPrice, 6, 60 * MINUTE),
-    });
-    const d = decide(
-      snapshot,
-      listPrice,
-      state({ lastDesired: 12, burstStartedAt: T0 - 60 * MINUTE, burstBaseline: 6, mode: 'spill' }),
-      T0,
-    );
+    const d = decideInBurst(listPrice, 60 * MINUTE);
     expect(d.mode).toBe('spill');
     expect(changes(d)).toEqual([]);
     const cost = d.explanation.cost.join('\n');
