@@ -197,8 +197,10 @@ describe.skipIf(!kustomize)('kustomize renders', () => {
     if (overlay === 'deploy/overlays/dev') expect(monitor).toBeUndefined();
     else {
       expect(selects(monitor!.spec.selector.matchLabels, service.metadata.labels)).toBe(true);
+      // honorLabels keeps Spillway's own `namespace` label (the BurstScaler's) instead of renaming it to
+      // exported_namespace, which every dashboard and alert selects on.
       expect(monitor!.spec.endpoints).toEqual([
-        expect.objectContaining({ port: 'http-metrics', path: '/metrics' }),
+        expect.objectContaining({ port: 'http-metrics', path: '/metrics', honorLabels: true }),
       ]);
     }
   });
