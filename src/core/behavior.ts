@@ -178,6 +178,14 @@ export interface RateLimitInput {
   minLabel?: string;
 }
 
+/** Why a rate limit held a change back: "scale-up limited by policy Pods 4 per 15s" and kin. */
+function rateLimitedBy(direction: 'up' | 'down', rules: ScalingRules, policy: ScalingPolicy | undefined) {
+  if (rules.selectPolicy === 'Disabled') return `scale-${direction} disabled (selectPolicy Disabled)`;
+  return policy
+    ? `scale-${direction} limited by policy ${describePolicy(policy)}`
+    : `scale-${direction} limited: no scale-${direction} policy`;
+}
+
 /**
  * The HPA's `convertDesiredReplicasWithBehaviorRate`: a scale-up is bounded by the scale-up policies (never
  * below current) and maxReplicas, a scale-down by the scale-down policies (never above current) and
@@ -190,12 +198,7 @@ export function applyRateLimits(input: RateLimitInput): { replicas: number; limi
     const limit = Math.max(rate.limit, current);
     if (input.maxReplicas > limit) {
       if (desired <= limit) return { replicas: desired };
-      const by =
-        behavior.scaleUp.selectPolicy === 'Disabled'
-          ? 'scale-up disabled (selectPolicy Disabled)'
-          : rate.policy
-            ? `scale-up limited by policy ${describePolicy(rate.policy)}`
-            : 'scale-up limited: no scale-up policy';
+      const by = rateLimitedBy('up', behavior.scaleUp, rate.policy);
       return {
         replicas: limit,
         limited: { reason: 'ScaleUpLimit', message: `${by}: ${desired} → ${limit}` },
@@ -215,12 +218,7 @@ export function applyRateLimits(input: RateLimitInput): { replicas: number; limi
     const limit = Math.min(rate.limit, current);
     if (input.minReplicas < limit) {
       if (desired >= limit) return { replicas: desired };
-      const by =
-        behavior.scaleDown.selectPolicy === 'Disabled'
-          ? 'scale-down disabled (selectPolicy Disabled)'
-          : rate.policy
-            ? `scale-down limited by policy ${describePolicy(rate.policy)}`
-            : 'scale-down limited: no scale-down policy';
+      const by = rateLimitedBy('down', behavior.scaleDown, rate.policy);
       return {
         replicas: limit,
         limited: { reason: 'ScaleDownLimit', message: `${by}: ${desired} → ${limit}` },
