@@ -24,7 +24,7 @@ import { tmpdir } from 'node:os';
 import { isAbsolute, join } from 'node:path';
 import { promisify } from 'node:util';
 import { CoreV1Api, KubeConfig, type V1Node } from '@kubernetes/client-node';
-import { stringify as toYaml } from 'yaml';
+import { parse as parseYaml, stringify as toYaml } from 'yaml';
 import { locateBinaries, repoRoot, type E2eBinaries } from './lib/binaries.ts';
 import { HarnessError } from './lib/errors.ts';
 import { ClusterPki, type KeyPair } from './lib/pki.ts';
@@ -38,6 +38,12 @@ const run = promisify(execFile);
 
 /** The annotation KWOK is told to look for: nodes carrying it are simulated by KWOK. */
 export const KWOK_NODE_ANNOTATION = 'kwok.x-k8s.io/node';
+/**
+ * A pod annotation (KWOK's own name for it, from its "general" stages) that delays the pod's becoming
+ * Running and Ready after it is bound to a node, e.g. `'8s'` — a container that takes time to start.
+ * Pods without it are Ready at once.
+ */
+export const KWOK_POD_READY_DELAY_ANNOTATION = 'pod-ready.stage.kwok.x-k8s.io/delay';
 /** The label every node created by the harness carries (`type=kwok`). */
 export const KWOK_NODE_LABEL = { key: 'type', value: 'kwok' } as const;
 
@@ -69,7 +75,15 @@ export interface ControlPlaneOptions {
   readonly startTimeoutMs?: number;
   /** Progress lines (component started, ready, ...). @default silent */
   readonly log?: (line: string) => void;
+  /**
+   * Extra command-line flags per component, after the harness's own (e.g. a higher `--kube-api-qps` for
+   * the controller manager and the scheduler when a benchmark creates thousands of pods). @default none
+   */
+  readonly extraArgs?: Readonly<Partial<Record<ComponentName, readonly string[]>>>;
 }
+
+/** The components {@link ControlPlane.start} runs. */
+export type ComponentName = 'etcd' | 'kube-apiserver' | 'kube-controller-manager' | 'kube-scheduler' | 'kwok';
 
 /** A kubeconfig for one identity: the file, the parsed config, and the bearer token when there is one. */
 export interface IdentityKubeConfig {
@@ -80,9 +94,24 @@ export interface IdentityKubeConfig {
 
 /** One API server audit event (audit.k8s.io/v1 Event, Metadata level), as far as tests read it. */
 export interface AuditEvent {
+  /** Unique per request; a watch is logged twice (ResponseStarted, ResponseComplete) with one auditID. */
+  readonly auditID?: string;
+  readonly stage?: string;
   readonly verb: string;
   readonly requestURI: string;
-  readonly user: { readonly username: string; readonly groups?: readonly string[] };
+  /**
+   * Who: for ServiceAccount tokens `extra` holds `authentication.kubernetes.io/credential-id` (`JTI=<id>`),
+   * which tells apart two processes running as the same ServiceAccount with different tokens.
+   */
+  readonly user: {
+    readonly username: string;
+    readonly groups?: readonly string[];
+    readonly extra?: Readonly<Record<string, readonly string[]>>;
+  };
+  readonly userAgent?: string;
+  /** RFC 3339 with microseconds. */
+  readonly requestReceivedTimestamp?: string;
+  readonly stageTimestamp?: string;
   readonly objectRef?: {
     readonly resource?: string;
     readonly subresource?: string;
@@ -160,6 +189,7 @@ export class ControlPlane {
   static async start(options: ControlPlaneOptions = {}): Promise<ControlPlane> {
     const binaries = options.binaries ?? (await locateBinaries());
     const log = options.log ?? (() => undefined);
+    const extra = (component: ComponentName): readonly string[] => options.extraArgs?.[component] ?? [];
     const timeoutMs = options.startTimeoutMs ?? 120_000;
     const keepDir = options.keepDir ?? process.env.SPILLWAY_E2E_KEEP === '1';
     const dir = await mkdtemp(join(tmpdir(), 'spillway-e2e-'));
@@ -231,6 +261,7 @@ export class ControlPlane {
           `--initial-cluster=e2e=http://${LOOPBACK}:${etcdPeer}`,
           '--unsafe-no-fsync', // a throw-away cluster: durability is not worth the disk waits
           '--log-level=warn',
+          ...extra('etcd'),
         ],
         join(logs, 'etcd.log'),
       );
@@ -272,6 +303,7 @@ export class ControlPlane {
           `--audit-policy-file=${auditPolicy}`,
           `--audit-log-path=${join(logs, 'audit.log')}`,
           '--audit-log-format=json',
+          ...extra('kube-apiserver'),
         ],
         join(logs, 'kube-apiserver.log'),
       );
@@ -307,6 +339,7 @@ export class ControlPlane {
           `--cluster-signing-cert-file=${pki.ca.cert}`,
           `--cluster-signing-key-file=${pki.ca.key}`,
           '--controllers=*',
+          ...extra('kube-controller-manager'),
         ],
         join(logs, 'kube-controller-manager.log'),
       );
@@ -314,7 +347,7 @@ export class ControlPlane {
       const scheduler = await ManagedProcess.start(
         'kube-scheduler',
         binaries.kubeScheduler,
-        componentArgs(schedulerKubeconfig, schedulerPort, schedulerServing),
+        [...componentArgs(schedulerKubeconfig, schedulerPort, schedulerServing), ...extra('kube-scheduler')],
         join(logs, 'kube-scheduler.log'),
       );
       processes.push(scheduler);
@@ -338,7 +371,7 @@ export class ControlPlane {
       // deletions completed. An explicit --config keeps any ~/.kwok/kwok.yaml out of the run.
       const kwokConfig = join(dir, 'kwok.yaml');
       const stages = await Promise.all(binaries.kwokStages.map((file) => readFile(file, 'utf8')));
-      await writeFile(kwokConfig, stages.map((s) => s.trim()).join('\n---\n') + '\n');
+      await writeFile(kwokConfig, stages.map((s) => withReadyDelay(s).trim()).join('\n---\n') + '\n');
       const kwok = await ManagedProcess.start(
         'kwok',
         binaries.kwok,
@@ -353,6 +386,7 @@ export class ControlPlane {
           '--node-ip=10.0.0.1',
           '--node-lease-duration-seconds=40',
           `--server-address=${LOOPBACK}:${kwokPort}`,
+          ...extra('kwok'),
         ],
         join(logs, 'kwok.log'),
       );
@@ -578,6 +612,20 @@ export class ControlPlane {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.stop();
   }
+}
+
+/**
+ * KWOK's stock "fast" pod-ready stage with a delay read from {@link KWOK_POD_READY_DELAY_ANNOTATION}
+ * (none when the annotation is absent); other stages unchanged.
+ */
+function withReadyDelay(stageYaml: string): string {
+  const stage = parseYaml(stageYaml) as { metadata?: { name?: string }; spec?: Record<string, unknown> };
+  if (stage.metadata?.name !== 'pod-ready' || !stage.spec) return stageYaml;
+  stage.spec.delay = {
+    durationMilliseconds: 0,
+    durationFrom: { expressionFrom: `.metadata.annotations["${KWOK_POD_READY_DELAY_ANNOTATION}"]` },
+  };
+  return toYaml(stage);
 }
 
 function isNodeReady(node: V1Node): boolean {
