@@ -5,7 +5,7 @@
  *
  * Pure: prices and policy in, numbers and readable lines out.
  */
-import type { BurstReplica, Prices, Resources, VmCostPolicy } from './types.ts';
+import type { AciCostPolicy, BurstReplica, Prices, Resources, VmCostPolicy } from './types.ts';
 
 /** GB per GiB: Kubernetes memory requests are binary (GiB), ACI bills decimal GB. */
 export const GB_PER_GIB = 1.073741824;
@@ -22,6 +22,25 @@ export const DEFAULT_MAX_PODS_PER_NODE = 110;
  * cost, so a forecast hovering at the break-even does not flip bridge/spill every tick.
  */
 export const MODE_SWITCH_MARGIN = 0.1;
+
+/**
+ * The cost policy at list prices (the BurstScaler's `spec.cost` defaults): a Standard_D4s_v5 node at East US
+ * pay-as-you-go, and ACI Linux at East US per second. Returns a fresh object each call.
+ */
+export function listPriceCost(): { vm: VmCostPolicy; aci: AciCostPolicy } {
+  return {
+    vm: {
+      nodeHourlyUSD: 0.192,
+      discountPercent: 0,
+      nodeVCPU: 4,
+      nodeMemoryGiB: 16,
+      reservedPercent: 15,
+      provisionSeconds: 300,
+      minNodeLifetimeSeconds: 600,
+    },
+    aci: { vcpuSecondUSD: 0.00001125, gbSecondUSD: 0.000001236, startSeconds: 45, spotPriceRatio: 0.3 },
+  };
+}
 
 /** Resources of one ACI container group as ACI bills them. */
 export interface AciBilled {

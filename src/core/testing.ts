@@ -4,7 +4,7 @@
  * on the "post-execution" world). Used by the core's tests and the simulator's; not part of the API.
  */
 import { defaultBehavior } from './behavior.ts';
-import { aciBilledResources, burstReplicaHourUSD, GB_PER_GIB } from './cost-model.ts';
+import { aciBilledResources, burstReplicaHourUSD, GB_PER_GIB, listPriceCost } from './cost-model.ts';
 import type {
   Action,
   Behavior,
@@ -65,6 +65,7 @@ export function testPolicy(
   } = {},
 ): Policy {
   const burst = overrides.burst ?? {};
+  const cost = listPriceCost();
   return {
     key: { namespace: 'shop', name: 'orders-worker', uid: '6f1c2c1e-1111-2222-3333-444455556666' },
     generation: 3,
@@ -96,23 +97,8 @@ export function testPolicy(
       drain: { gracePeriodSeconds: 60, minBurstLifetimeSeconds: 60, ...burst.drain },
     },
     cost: {
-      vm: {
-        nodeHourlyUSD: 0.192,
-        discountPercent: 0,
-        nodeVCPU: 4,
-        nodeMemoryGiB: 16,
-        reservedPercent: 15,
-        provisionSeconds: 300,
-        minNodeLifetimeSeconds: 600,
-        ...overrides.vm,
-      },
-      aci: {
-        vcpuSecondUSD: 0.00001125,
-        gbSecondUSD: 0.000001236,
-        startSeconds: 45,
-        spotPriceRatio: 0.3,
-        ...overrides.aci,
-      },
+      vm: { ...cost.vm, ...overrides.vm },
+      aci: { ...cost.aci, ...overrides.aci },
       budget: overrides.budget ?? {},
     },
     schedules: [],

@@ -15,15 +15,14 @@
  */
 import { Type, type Static, type TSchema } from 'typebox';
 import { defaultBehavior } from '../core/behavior.ts';
+import { listPriceCost } from '../core/cost-model.ts';
 import type {
-  AciCostPolicy,
   Behavior,
   ConditionType,
   PlacementMode,
   ScalerStatus,
   ScalingRules,
   TriggerType,
-  VmCostPolicy,
 } from '../core/types.ts';
 
 // ---------------------------------------------------------------------------------------------
@@ -120,25 +119,8 @@ export const SPEC_DEFAULTS = {
       minBurstLifetimeSeconds: 60,
     },
   },
-  cost: {
-    /** A Standard_D4s_v5 at East US list price. */
-    vm: {
-      nodeHourlyUSD: 0.192,
-      discountPercent: 0,
-      nodeVCPU: 4,
-      nodeMemoryGiB: 16,
-      reservedPercent: 15,
-      provisionSeconds: 300,
-      minNodeLifetimeSeconds: 600,
-    } satisfies VmCostPolicy,
-    /** ACI Linux list prices at East US, per second. */
-    aci: {
-      vcpuSecondUSD: 0.00001125,
-      gbSecondUSD: 0.000001236,
-      startSeconds: 45,
-      spotPriceRatio: 0.3,
-    } satisfies AciCostPolicy,
-  },
+  /** A Standard_D4s_v5 node and ACI Linux, at East US list prices. */
+  cost: listPriceCost(),
   schedule: {
     /** @default 'UTC' */
     timezone: 'UTC',

@@ -9,6 +9,7 @@
  */
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
 import { defaultBehavior } from '../../src/core/behavior.ts';
+import { listPriceCost } from '../../src/core/cost-model.ts';
 import type {
   BurstReplica,
   Condition,
@@ -634,16 +635,7 @@ export function testPolicy(key: ScalerKey, overrides: Partial<Policy> = {}): Pol
       drain: { gracePeriodSeconds: 30, minBurstLifetimeSeconds: 0 },
     },
     cost: {
-      vm: {
-        nodeHourlyUSD: 0.192,
-        discountPercent: 0,
-        nodeVCPU: 4,
-        nodeMemoryGiB: 16,
-        reservedPercent: 15,
-        provisionSeconds: 300,
-        minNodeLifetimeSeconds: 600,
-      },
-      aci: { vcpuSecondUSD: 0.00001125, gbSecondUSD: 0.000001236, startSeconds: 45, spotPriceRatio: 0.3 },
+      ...listPriceCost(),
       budget: {},
     },
     schedules: [],
