@@ -7,7 +7,7 @@
 import type { Action, Condition, ConditionType, ScalerState } from './types.ts';
 
 /** Order conditions appear in status (stable, so status patches do not churn). */
-export const CONDITION_ORDER: ConditionType[] = [
+export const CONDITION_ORDER = [
   'Ready',
   'Active',
   'Bursting',
@@ -15,7 +15,7 @@ export const CONDITION_ORDER: ConditionType[] = [
   'BudgetExhausted',
   'Burstable',
   'Fallback',
-];
+] as const satisfies readonly ConditionType[];
 
 /** For each type, the status that needs attention (emitted as a Warning when entered). */
 const ABNORMAL: Record<ConditionType, Condition['status'] | undefined> = {

@@ -16,6 +16,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { defaultBehavior } from '../core/behavior.ts';
 import { listPriceCost } from '../core/cost-model.ts';
+import { CONDITION_ORDER } from '../core/status.ts';
 import type {
   Behavior,
   ConditionType,
@@ -45,16 +46,8 @@ export const TRIGGER_TYPES = [
   'cron',
 ] as const satisfies readonly TriggerType[];
 
-/** Every condition type the controller writes into `status.conditions`. */
-export const CONDITION_TYPES = [
-  'Ready',
-  'Active',
-  'Bursting',
-  'Degraded',
-  'BudgetExhausted',
-  'Burstable',
-  'Fallback',
-] as const satisfies readonly ConditionType[];
+/** Every condition type the controller writes into `status.conditions`, in the order it writes them. */
+export const CONDITION_TYPES = CONDITION_ORDER;
 
 const PLACEMENT_MODES = ['none', 'bridge', 'spill'] as const satisfies readonly PlacementMode[];
 
