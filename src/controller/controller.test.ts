@@ -98,6 +98,18 @@ function deferred(): { promise: Promise<void>; resolve: () => void } {
   return { promise, resolve };
 }
 
+/** A tick of shop/orders with 60 messages queued; `interrupt` runs while it waits on its ACI list call. */
+async function tickInterrupted(h: Harness, interrupt: () => void) {
+  h.signals.values.set('queue-0', 60);
+  const barrier = deferred();
+  h.provider.listBarrier = barrier.promise;
+  const tick = h.controller.tickOnce('shop/orders');
+  await h.clock.flush();
+  interrupt();
+  barrier.resolve();
+  return tick;
+}
+
 const ticksOf = (h: Harness, id = 'shop/orders'): number =>
   h.provider.callsOf('list').filter(([key]) => {
     const k = key as { namespace: string; name: string };
@@ -172,14 +184,7 @@ describe('the synced gate', () => {
 
   it('an outage that starts during a tick stops its actions: nothing created, nothing deleted', async () => {
     const h = harness();
-    h.signals.values.set('queue-0', 60);
-    const barrier = deferred();
-    h.provider.listBarrier = barrier.promise;
-    const tick = h.controller.tickOnce('shop/orders');
-    await h.clock.flush();
-    h.world.synced = false;
-    barrier.resolve();
-    const result = await tick;
+    const result = await tickInterrupted(h, () => (h.world.synced = false));
     expect(result.outcome).toBe('decided');
     expect(result.decision?.actions.some((a) => a.kind === 'CreateBurst')).toBe(true);
     expect(result.report?.outcomes.every((o) => o.result === 'skipped')).toBe(true);
@@ -510,14 +515,7 @@ describe('leadership', () => {
 
   it('losing the lease during a tick skips its remaining actions', async () => {
     const h = harness();
-    h.signals.values.set('queue-0', 60);
-    const barrier = deferred();
-    h.provider.listBarrier = barrier.promise;
-    const tick = h.controller.tickOnce('shop/orders');
-    await h.clock.flush();
-    h.leader.value = false;
-    barrier.resolve();
-    const result = await tick;
+    const result = await tickInterrupted(h, () => (h.leader.value = false));
     expect(result.report?.outcomes.map((o) => o.result === 'skipped' && o.why)).toContain(
       'this replica is no longer the leader',
     );
