@@ -5,7 +5,7 @@
  * API server knows; `properties` and `additionalProperties` exclusive; no `uniqueItems`; list types
  * consistent; enums and defaults valid against their node; patterns readable by RE2.
  */
-import { newAjv } from './validate.ts';
+import { KUBERNETES_KEYWORDS, newAjv } from './validate.ts';
 
 type Node = Record<string, unknown>;
 
@@ -35,13 +35,7 @@ const ALLOWED_KEYWORDS = new Set([
   'items',
   'example',
   'nullable',
-  'x-kubernetes-list-type',
-  'x-kubernetes-list-map-keys',
-  'x-kubernetes-map-type',
-  'x-kubernetes-validations',
-  'x-kubernetes-preserve-unknown-fields',
-  'x-kubernetes-int-or-string',
-  'x-kubernetes-embedded-resource',
+  ...KUBERNETES_KEYWORDS,
 ]);
 
 const isNode = (value: unknown): value is Node =>
