@@ -72,23 +72,8 @@ export interface RunCommandIo {
   logger?: (settings: RunSettings) => Logger;
 }
 
-interface RawOptions {
-  kubeconfig?: string;
-  context?: string;
-  namespaces: 'all' | string[];
-  clusterId?: string;
-  tickInterval: number;
-  workers: number;
-  metricsAddress: ListenAddress;
-  leaderElection: boolean;
-  leaseNamespace: string;
-  leaseName: string;
-  identity: string;
-  azureEndpoint?: string;
-  pricesEndpoint?: string;
-  logLevel: RunSettings['logLevel'];
-  gcSchedule: string;
-}
+/** What commander parses: the settings, with --tick-interval under its option name. */
+type RawOptions = Omit<RunSettings, 'tickIntervalMs'> & { tickInterval: number };
 
 function duration(flag: string, min: number) {
   return (text: string): number => {
