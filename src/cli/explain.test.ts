@@ -138,8 +138,8 @@ describe('spillway explain', () => {
     expect(stdout).toMatch(/ {2}Bursting +True +Spilling +5 replicas on ACI; the Deployment is capped at 9/);
     expect(stdout).toMatch(/ {2}BudgetExhausted +False +WithinBudget +ACI spend \$0\.00\/h of \$20\.00\/h\./);
     // The cost model's own arithmetic for this template (1 vCPU / 4 GiB) at the spec's prices.
-    expect(stdout).toContain('ACI bills 1 vCPU + 4.3 GB per replica');
-    expect(stdout).toContain('ACI / VM replica-hour = 0.93×');
+    expect(stdout).toContain('ACI bills 1 vCPU + 4 GB per replica');
+    expect(stdout).toContain('ACI / VM replica-hour = 0.91×');
   });
 
   it.each([

@@ -28,9 +28,13 @@ const unit = (discountPercent = 0, requests = { cpu: 1, memoryGiB: 4 }) =>
 
 describe('aciBilledResources', () => {
   it.each([
-    ['1 vCPU / 4 GiB', { cpu: 1, memoryGiB: 4 }, { cpu: 1, memoryGB: 4.3 }],
-    ['a quarter vCPU / 512 MiB', { cpu: 0.25, memoryGiB: 0.5 }, { cpu: 0.25, memoryGB: 0.6 }],
-    ['333m CPU rounds up to 0.34', { cpu: 0.333, memoryGiB: 1 }, { cpu: 0.34, memoryGB: 1.1 }],
+    [
+      '1 vCPU / 4 GiB: the GiB value, as the provider requests it',
+      { cpu: 1, memoryGiB: 4 },
+      { cpu: 1, memoryGB: 4 },
+    ],
+    ['a quarter vCPU / 512 MiB', { cpu: 0.25, memoryGiB: 0.5 }, { cpu: 0.25, memoryGB: 0.5 }],
+    ['333m CPU rounds up to 0.34', { cpu: 0.333, memoryGiB: 1 }, { cpu: 0.34, memoryGB: 1 }],
     [
       '0.3 vCPU stays 0.3 (no float creep)',
       { cpu: 0.3, memoryGiB: 0.27939677238464355 },
@@ -58,18 +62,18 @@ describe('computedSlotsPerNode (D4s_v5: 4 vCPU / 16 GiB)', () => {
 });
 
 describe('unitCosts', () => {
-  it('prices the DESIGN.md example: ACI $0.0596/h vs $0.064/h per VM replica on a D4s_v5', () => {
+  it('prices the DESIGN.md example: ACI $0.0583/h vs $0.064/h per VM replica on a D4s_v5', () => {
     const u = unit();
-    expect(u.billed).toEqual({ cpu: 1, memoryGB: 4.3 });
-    expect(u.aciReplicaSecondUSD).toBeCloseTo(0.0000165648, 12);
-    expect(u.aciReplicaHourUSD).toBeCloseTo(0.05963328, 8);
+    expect(u.billed).toEqual({ cpu: 1, memoryGB: 4 });
+    expect(u.aciReplicaSecondUSD).toBeCloseTo(0.000016194, 12);
+    expect(u.aciReplicaHourUSD).toBeCloseTo(0.0582984, 8);
     expect(u.slotsPerNode).toBe(3);
     expect(u.vmReplicaHourUSD).toBeCloseTo(0.064, 10);
     expect(u.lines.join('\n')).toContain('a steady ACI share beats adding VMs');
   });
   it.each([
-    ['40% savings plan', 40, 'Regular', 0.1152, 0.0384, 0.05963328],
-    ['Spot ACI at 30%', 0, 'Spot', 0.192, 0.064, 0.017889984],
+    ['40% savings plan', 40, 'Regular', 0.1152, 0.0384, 0.0582984],
+    ['Spot ACI at 30%', 0, 'Spot', 0.192, 0.064, 0.01748952],
   ] as const)('%s', (_what, discountPercent, priority, nodeHour, vmReplicaHour, aciHour) => {
     const u = unitCosts({
       requests: { cpu: 1, memoryGiB: 4 },
@@ -106,14 +110,14 @@ describe('overflowOptionCost', () => {
     const u = unit(40);
     const o = overflowOptionCost(3, 1, 3600, u, times);
     // ACI covers 3 replicas for 300 s of provisioning + 60 s drain; the node is paid 3600 + 600 s.
-    expect(o.aciUSD).toBeCloseTo(3 * 0.0000165648 * 360, 10);
+    expect(o.aciUSD).toBeCloseTo(3 * 0.000016194 * 360, 10);
     expect(o.vmUSD).toBeCloseTo((0.1152 / 3600) * 4200, 10);
     expect(o).toMatchObject({ newNodes: 1, bridged: 3, spilled: 0 });
   });
   it('spilling pays ACI for the remaining time plus the drain, and at least the start', () => {
     const u = unit();
-    expect(overflowOptionCost(2, 0, 600, u, times).costUSD).toBeCloseTo(2 * 0.0000165648 * 660, 10);
-    expect(overflowOptionCost(2, 0, 10, u, times).costUSD).toBeCloseTo(2 * 0.0000165648 * 105, 10);
+    expect(overflowOptionCost(2, 0, 600, u, times).costUSD).toBeCloseTo(2 * 0.000016194 * 660, 10);
+    expect(overflowOptionCost(2, 0, 10, u, times).costUSD).toBeCloseTo(2 * 0.000016194 * 105, 10);
   });
 });
 
@@ -162,11 +166,11 @@ describe('chooseOverflow: bridge or spill', () => {
     const ka = 3 * u.aciReplicaSecondUSD;
     const mv = u.nodeSecondUSD;
     const closed = (ka * 300 + mv * 600) / (ka - mv);
-    expect(closed).toBeCloseTo(1927.6, 0);
+    expect(closed).toBeCloseTo(2036.8, 0);
     expect(breakEvenSeconds(3, 1, u, times)).toBeCloseTo(closed, 2);
     expect(
       chooseOverflow({ overflow: 3, remainingSeconds: 3600, unit: u, times }).lines.join('\n'),
-    ).toContain('pays off for bursts longer than 32.1 min');
+    ).toContain('pays off for bursts longer than 33.9 min');
   });
 
   it('break-even is never when ACI costs no more per hour than the new nodes', () => {

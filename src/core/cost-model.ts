@@ -7,8 +7,6 @@
  */
 import type { AciCostPolicy, BurstReplica, Prices, Resources, VmCostPolicy } from './types.ts';
 
-/** GB per GiB: Kubernetes memory requests are binary (GiB), ACI bills decimal GB. */
-export const GB_PER_GIB = 1.073741824;
 /** ACI accepts CPU in steps of 0.01 vCPU. */
 export const ACI_CPU_STEP = 0.01;
 /** ACI accepts memory in steps of 0.1 GB. */
@@ -55,17 +53,20 @@ function roundUpToStep(value: number, step: number): number {
 }
 
 /**
- * Requests as ACI bills them: CPU rounded up to 0.01 vCPU and memory converted from GiB to GB and rounded
- * up to 0.1 GB (ACI's granularity; rounding up never gives a container less than its request), with ACI's
- * defaults (1 vCPU, 1.5 GB) for a resource the template does not request. The ACI adapter builds container
- * groups with the same numbers, so prices and groups agree.
+ * Requests as ACI bills them: CPU rounded up to 0.01 vCPU and memory rounded up to 0.1 GB (ACI's
+ * granularity; rounding up never gives a container less than its request), with ACI's defaults (1 vCPU,
+ * 1.5 GB) for a resource the template does not request. ACI's "GB" is taken to be the Kubernetes GiB value
+ * without conversion — a 4Gi request becomes `memoryInGB: 4` — because that is what the ACI provider
+ * (src/aci/translate.ts) and virtual-kubelet put in the container group, and ACI bills what the group
+ * requests. The provider rounds per container; this rounds the template's sum, which is the same for
+ * one-container templates and can be up to 0.1 GB per extra container lower otherwise.
  */
 export function aciBilledResources(requests: Resources): AciBilled {
   return {
     cpu: requests.cpu > 0 ? roundUpToStep(requests.cpu, ACI_CPU_STEP) : ACI_DEFAULT_REQUESTS.cpu,
     memoryGB:
       requests.memoryGiB > 0
-        ? roundUpToStep(requests.memoryGiB * GB_PER_GIB, ACI_MEMORY_STEP_GB)
+        ? roundUpToStep(requests.memoryGiB, ACI_MEMORY_STEP_GB)
         : ACI_DEFAULT_REQUESTS.memoryGB,
   };
 }

@@ -21,7 +21,7 @@ import { emptyState } from './types.ts';
 import type { BurstReplica, Decision, Policy, ScalerState, Snapshot } from './types.ts';
 
 const state = (fields: Partial<ScalerState> = {}): ScalerState => ({ ...emptyState(), ...fields });
-/** VMs at a 40% savings-plan discount: a new node beats ACI for bursts longer than ~32 min. */
+/** VMs at a 40% savings-plan discount: a new node beats ACI for bursts longer than ~34 min. */
 const discounted = testPolicy({ vm: { discountPercent: 40 } });
 const listPrice = testPolicy();
 
@@ -94,7 +94,7 @@ describe('decide: bridge or spill', () => {
     expect(d.mode).toBe('spill');
     expect(changes(d)).toEqual([]);
     const cost = d.explanation.cost.join('\n');
-    expect(cost).toContain('$0.0596/h'); // ACI replica-hour
+    expect(cost).toContain('$0.0583/h'); // ACI replica-hour
     expect(cost).toContain('$0.0640/h per VM replica');
     expect(cost).toContain('Break-even: never');
   });
@@ -210,7 +210,7 @@ describe('decide: a burst over time (a small world: pods fill nodes, the autosca
       ['none', { SetPodDeletionCost: 15, ScaleDeployment: 1 }], // demand back to 6
     ]);
     const bridgeAt = log[1]!.minute;
-    expect(bridgeAt).toBeGreaterThan(32); // T* ≈ 32 min: bursts shorter than that never buy nodes
+    expect(bridgeAt).toBeGreaterThan(34); // T* ≈ 34 min: bursts shorter than that never buy nodes
     expect(bridgeAt).toBeLessThan(50); // the 10 % hysteresis delays the switch, boundedly
     expect(log[2]!.minute - bridgeAt).toBeCloseTo(5.25, 1); // provisioning (300 s) + one tick
   });
@@ -249,8 +249,8 @@ describe('decide: limits and refusals', () => {
     const budget = condition(d, 'BudgetExhausted');
     expect(budget).toMatchObject({ status: 'True', reason: 'BudgetExhausted' });
     expect(budget?.message).toContain('ACI spend $0.09/h of a $0.10/h budget');
-    expect(budget?.message).toContain('room for 0 more replica(s) at $0.0596/h each');
-    expect(budget?.message).toContain('Raise spec.cost.budget.maxBurstUSDPerHour to at least $0.45/h');
+    expect(budget?.message).toContain('room for 0 more replica(s) at $0.0583/h each');
+    expect(budget?.message).toContain('Raise spec.cost.budget.maxBurstUSDPerHour to at least $0.44/h');
     expect(emits(d)).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'BudgetExhausted' }));
   });
 
@@ -258,7 +258,7 @@ describe('decide: limits and refusals', () => {
     const policy = testPolicy({ budget: { maxBurstUSDPerHour: 0.25 } });
     const snapshot = testSnapshot({ now: T0, queue: 120, pods: vmPods(6, T0) });
     const d = decide(snapshot, policy, state({ lastDesired: 6 }), T0);
-    expect(actionsOf(d.actions, 'CreateBurst')).toHaveLength(4); // 4 × $0.0596 = $0.2385 ≤ $0.25
+    expect(actionsOf(d.actions, 'CreateBurst')).toHaveLength(4); // 4 × $0.0583 = $0.2332 ≤ $0.25
     expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([expect.objectContaining({ replicas: 8 })]);
     expect(condition(d, 'BudgetExhausted')?.status).toBe('True');
   });
@@ -537,7 +537,7 @@ describe('decide: explanation and status', () => {
   it('shows the arithmetic and patches status every tick', () => {
     const snapshot = testSnapshot({ now: T0, queue: 120, pods: vmPods(6, T0) });
     const d = decide(snapshot, discounted, state({ lastDesired: 6 }), T0);
-    expect(d.explanation.cost[0]).toContain('ACI bills 1 vCPU + 4.3 GB per replica');
+    expect(d.explanation.cost[0]).toContain('ACI bills 1 vCPU + 4 GB per replica');
     expect(d.explanation.cost.join('\n')).toContain('× (1 − 40% discount) = $0.1152/h');
     expect(d.explanation.placement.join('\n')).toContain('Deployment replicas: 6; mode: spill');
     const status = actionsOf(d.actions, 'PatchStatus')[0]?.status;
@@ -633,7 +633,7 @@ describe('decide: properties', () => {
     mode: fc.constantFrom(undefined, 'none', 'bridge', 'spill'),
   });
   const ownSpend = (groups: BurstReplica[]) =>
-    groups.filter((g) => g.state !== 'Failed' && g.state !== 'Stopped').length * 0.05963328;
+    groups.filter((g) => g.state !== 'Failed' && g.state !== 'Stopped').length * 0.0582984;
   type World = typeof world extends fc.Arbitrary<infer T> ? T : never;
   const build = (w: World) => {
     const policy = testPolicy({
@@ -705,7 +705,7 @@ describe('decide: properties', () => {
       fc.property(world, (w) => {
         const { policy, snapshot, s } = build(w);
         const d = decide(snapshot, policy, s, T0);
-        const perReplica = 0.05963328;
+        const perReplica = 0.0582984;
         const spend = snapshot.burstSpendUSDPerHour ?? ownSpend(snapshot.burst);
         if (w.budget !== undefined && spend + perReplica > w.budget + 1e-9) {
           expect(actionsOf(d.actions, 'CreateBurst')).toEqual([]);
@@ -758,7 +758,7 @@ describe('decide: properties', () => {
             snapshot = startGroups(applyActions(snapshot, d.actions, now), now);
             s = d.state;
             expect(liveCount(snapshot)).toBeLessThanOrEqual(maxBurst);
-            expect(liveCount(snapshot) * 0.05963328).toBeLessThanOrEqual(budget + 1e-9);
+            expect(liveCount(snapshot) * 0.0582984).toBeLessThanOrEqual(budget + 1e-9);
             now += 15 * SECOND;
           }
         },

@@ -4,7 +4,7 @@
  * on the "post-execution" world). Used by the core's tests and the simulator's; not part of the API.
  */
 import { defaultBehavior } from './behavior.ts';
-import { aciBilledResources, burstReplicaHourUSD, GB_PER_GIB, listPriceCost } from './cost-model.ts';
+import { aciBilledResources, burstReplicaHourUSD, listPriceCost } from './cost-model.ts';
 import type {
   Action,
   Behavior,
@@ -229,7 +229,7 @@ export function applyActions(snapshot: Snapshot, actions: Action[], now: number)
           createdAt: now,
           templateHash: action.templateHash,
           cpu: billed.cpu,
-          memoryGiB: billed.memoryGB / GB_PER_GIB,
+          memoryGiB: billed.memoryGB,
         });
         break;
       case 'DrainBurst':

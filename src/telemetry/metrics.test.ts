@@ -115,7 +115,7 @@ describe('controller metrics', () => {
 
 describe('recordDecision over a burst and its end', () => {
   const policy = testPolicy({ budget: { maxBurstUSDPerHour: 2 } });
-  const aciHour = 0.00001125 * 3600 + 4.3 * 0.000001236 * 3600; // 1 vCPU + 4 GiB billed as 4.3 GB
+  const aciHour = 0.00001125 * 3600 + 4 * 0.000001236 * 3600; // 1 vCPU + 4 GiB billed as 4 GB (memoryInGB = the GiB value)
 
   /** Decides on `snapshot`, applies the actions as the executor would and records the tick. */
   function tick(

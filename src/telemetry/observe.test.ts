@@ -199,15 +199,15 @@ describe('costRates', () => {
         group(policy, 3, { createdAt: now, state: 'Stopped', ready: false }),
       ],
       vm: 0,
-      // 1 vCPU + 4 GiB (4.3 GB billed) at list prices: 0.0405 + 4.3 × 0.0044496 = 0.05963328 $/h, twice
-      aci: 2 * (0.00001125 * 3600 + 4.3 * 0.000001236 * 3600),
+      // 1 vCPU + 4 GiB (4 GB billed, memoryInGB = the GiB value) at list prices: 0.0405 + 4 × 0.0044496 = 0.0582984 $/h, twice
+      aci: 2 * (0.00001125 * 3600 + 4 * 0.000001236 * 3600),
     },
     {
       name: 'Spot groups at the Spot ratio',
       pods: [],
       burst: [group(policy, 0, { createdAt: now, priority: 'Spot' })],
       vm: 0,
-      aci: 0.3 * (0.00001125 * 3600 + 4.3 * 0.000001236 * 3600),
+      aci: 0.3 * (0.00001125 * 3600 + 4 * 0.000001236 * 3600),
     },
   ])('$name', ({ pods, burst, vm, aci }) => {
     const snap = testSnapshot({ now, queue: 0, pods, burst });
