@@ -16,6 +16,7 @@ import type {
   ClusterPort,
   EndpointAddress,
   EventType,
+  InformerHealth,
   WorkloadView,
 } from '../../ports.ts';
 import type { AciModel } from '../aci/model.ts';
@@ -274,6 +275,22 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
 
   scalers(): BurstScalerObject[] {
     return this.#scaler ? [this.#scaler] : [];
+  }
+
+  /**
+   * The caches behind the reads, named as the Kubernetes adapter names its informers (namespaced kinds
+   * per watched namespace). Here they are the cluster's own in-memory objects: listed from the start,
+   * never disconnected, so every one is listed and watching with no restarts — as {@link synced} says.
+   */
+  informerStatus(): InformerHealth[] {
+    const namespace = this.#scenario.namespace;
+    return [
+      `burstscalers/${namespace}`,
+      `deployments/${namespace}`,
+      `endpointslices/${namespace}`,
+      'pods',
+      'nodes',
+    ].map((name) => ({ name, listed: true, watching: true, restarts: 0 }));
   }
 
   onChange(listener: (scaler: { namespace: string; name: string }) => void): () => void {
