@@ -21,6 +21,7 @@ import { compilePolicy } from '../spec/compile.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import { createControllerMetrics } from '../telemetry/metrics.ts';
 import { startAciHttpFace, simulatorCredential } from '../sim/aci/http-face.ts';
+import type { SimFault } from '../sim/aci/model.ts';
 import { clairvoyantBound } from '../sim/bound.ts';
 import { ScaledClock } from '../sim/clock.ts';
 import { SimCluster } from '../sim/cluster/cluster.ts';
@@ -36,7 +37,7 @@ import {
 import { aciModelFor, specPrices } from '../sim/spillway.ts';
 import { loadTrace } from '../sim/trace.ts';
 import { SimQueueSource } from '../sim/workload.ts';
-import { DemoWorld, renderLine, renderView } from '../sim/world.ts';
+import { DemoWorld, demoBudgetUSDPerHour, demoFaults, renderLine, renderView } from '../sim/world.ts';
 import { numberOption } from './simulate.ts';
 
 const PACKAGE_ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -84,6 +85,25 @@ function listen(server: Server, host: string, port: number): Promise<AddressInfo
   });
 }
 
+/** The injected faults in a few words, for the demo's opening lines. */
+function faultSummary(faults: readonly SimFault[]): string {
+  return faults
+    .map((fault) => {
+      const times = fault.times ?? 1;
+      switch (fault.kind) {
+        case 'transient':
+          return `${times}× 500`;
+        case 'throttle':
+          return `${times}× 429 (Retry-After ${fault.retryAfterSeconds} s)`;
+        case 'capacity':
+          return `${times}× no capacity${fault.region ? ` in ${fault.region}` : ''}`;
+        case 'inaccessible-image':
+          return `${times}× inaccessible image`;
+      }
+    })
+    .join(', ');
+}
+
 /** Starts the demo; see {@link DemoHandle}. */
 export async function startDemo(options: DemoOptions): Promise<DemoHandle> {
   const probe = await loadTrace(options.trace, {
@@ -95,8 +115,11 @@ export async function startDemo(options: DemoOptions): Promise<DemoHandle> {
   const scenario = defaultScenario({ start: Date.UTC(2026, 0, 5, 9, 0, 0) });
   const clock = new ScaledClock({ start: scenario.start, speedup });
   const model = aciModelFor(scenario, clock);
+  const faults = demoFaults(scenario);
+  for (const fault of faults) model.inject(fault);
   const face = await startAciHttpFace({ model });
-  const scaler = burstScalerObject(scenario);
+  const budgetUSDPerHour = demoBudgetUSDPerHour(scenario);
+  const scaler = burstScalerObject(scenario, { budgetUSDPerHour });
   const cluster = new SimCluster({ clock, scenario, scaler });
   cluster.warmStart(warmReplicas(trace, scenario));
   const queue = newQueue(scenario);
@@ -107,6 +130,10 @@ export async function startDemo(options: DemoOptions): Promise<DemoHandle> {
     subscriptionId: model.subscriptionId,
     resourceGroup: 'spillway-demo',
     endpoint: face.url,
+    // The SDK's own retries wait on the wall clock (Retry-After, exponential backoff), outside the demo's
+    // sped-up clock: a 10 s Retry-After would stall the demo for 10 real seconds (10 simulated minutes).
+    // Spillway's own retry (the next tick) and its write hold after Retry-After run on the demo's clock.
+    retry: { maxRetries: 0 },
   });
   const signals = new SignalReader({ clock, values: cluster, sources: [new SimQueueSource(queue)] });
   const metrics = createControllerMetrics({ processMetrics: true });
@@ -181,6 +208,7 @@ export async function startDemo(options: DemoOptions): Promise<DemoHandle> {
   options.stdout(
     `Spillway demo: ${trace.name} (${trace.column} × ${trace.scale}), ${(total / 60).toFixed(0)} simulated minutes at ${speedup.toFixed(0)}× ` +
       `(about ${Math.round(total / speedup)} s). Simulated AKS cluster + simulated ACI at ${face.url} through the Azure SDK.\n` +
+      `ACI budget $${budgetUSDPerHour.toFixed(2)}/h; injected ACI faults on the first burst: ${faultSummary(faults)}.\n` +
       `Prometheus metrics: ${metricsUrl}\n`,
   );
 
@@ -195,7 +223,7 @@ export async function startDemo(options: DemoOptions): Promise<DemoHandle> {
       const lines = renderView(snapshot, total, process.stdout.columns || 100);
       options.stdout((drawn > 0 ? `\x1b[${drawn}A` : '') + lines.map((l) => `\x1b[2K${l}\n`).join(''));
       drawn = lines.length;
-    } else if (snapshot.second - lastLine >= 300 || world.done) {
+    } else if (snapshot.second !== lastLine && (snapshot.second - lastLine >= 300 || world.done)) {
       lastLine = snapshot.second;
       options.stdout(`${renderLine(snapshot)}\n`);
     }

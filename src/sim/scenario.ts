@@ -250,8 +250,17 @@ export function podTemplate(s: Scenario): V1PodTemplateSpec {
   };
 }
 
-/** The BurstScaler Spillway runs with in the simulation: the scenario's numbers, every other field defaulted. */
-export function burstScalerObject(s: Scenario): BurstScalerObject {
+/**
+ * The BurstScaler Spillway runs with in the simulation: the scenario's numbers, every other field defaulted.
+ * `budgetUSDPerHour` sets `spec.cost.budget.maxBurstUSDPerHour` (unset: no budget, as in the comparisons).
+ */
+export function burstScalerObject(
+  s: Scenario,
+  options: { budgetUSDPerHour?: number } = {},
+): BurstScalerObject {
+  const budget = options.budgetUSDPerHour;
+  if (budget !== undefined && !(budget > 0 && Number.isFinite(budget)))
+    throw new RangeError(`budgetUSDPerHour: must be a number above 0, got ${budget}`);
   const provisionSeconds =
     s.nodeProvision.kind === 'fixed'
       ? s.nodeProvision.seconds
@@ -301,6 +310,7 @@ export function burstScalerObject(s: Scenario): BurstScalerObject {
           gbSecondUSD: s.aci.gbSecondUSD,
           startSeconds: 20,
         },
+        ...(budget !== undefined ? { budget: { maxBurstUSDPerHour: budget } } : {}),
       },
     },
   };

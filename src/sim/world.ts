@@ -4,11 +4,12 @@
  * demo's terminal view.
  */
 import type { ScalerStatus } from '../core/types.ts';
-import type { AciModel } from './aci/model.ts';
+import type { AciModel, SimFault } from './aci/model.ts';
 import type { SimCluster } from './cluster/cluster.ts';
 import type { PolicyResult, SeriesPoint } from './run.ts';
 import { sampleEvery } from './run.ts';
 import type { Scenario } from './scenario.ts';
+import { aciReplicaSecondUSD } from './scenario.ts';
 import { AciServing, BillingWindow, resultOf } from './spillway.ts';
 import type { Trace } from './trace.ts';
 import type { SimQueue } from './workload.ts';
@@ -26,6 +27,34 @@ export interface WorldSnapshot {
   lastDecision?: ScalerStatus['lastDecision'];
   mode?: string;
   desired?: number;
+}
+
+/**
+ * ACI faults the demo injects into the simulated ACI, so its dashboards and alerts show how Spillway meets
+ * them. They are armed when the demo starts and each fires on the next matching call, so all of them hit
+ * the first burst's creates, in this order — the same on every run:
+ * - two creates answered 500 InternalServerError (the executor retries them on a later tick);
+ * - one create answered 429 TooManyRequests with `Retry-After: 10` (the provider holds every ACI write
+ *   for 10 simulated seconds);
+ * - two creates refused 409 ServiceUnavailable (no capacity) in the first region, which the provider
+ *   fails over to the next region.
+ */
+export function demoFaults(scenario: Scenario): SimFault[] {
+  const first = scenario.aci.regions[0];
+  return [
+    { kind: 'transient', operation: 'create', times: 2 },
+    { kind: 'throttle', operation: 'create', retryAfterSeconds: 10 },
+    { kind: 'capacity', ...(first !== undefined ? { region: first } : {}), times: 2 },
+  ];
+}
+
+/**
+ * The demo's ACI budget (`spec.cost.budget.maxBurstUSDPerHour`): 25 ACI replicas at the scenario's prices,
+ * rounded to the cent. The demo's trace wants up to about 32 at its peaks, so the burst runs into the
+ * budget there (BudgetExhausted) while the rest of the run stays within it.
+ */
+export function demoBudgetUSDPerHour(scenario: Scenario): number {
+  return Math.round(25 * aciReplicaSecondUSD(scenario) * 3600 * 100) / 100;
 }
 
 /** Steps the cluster and the queue up to the clock's current second. */
