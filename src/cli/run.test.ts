@@ -152,6 +152,16 @@ describe('spillway run: flags and environment', () => {
       field: { azureEndpoint: 'https://management.usgovcloudapi.net' },
     },
     {
+      flag: ['--cluster-dns', '10.0.0.10'],
+      env: ['SPILLWAY_CLUSTER_DNS', '10.0.0.10'],
+      field: { clusterDns: '10.0.0.10', clusterDomain: 'cluster.local' },
+    },
+    {
+      flag: ['--cluster-domain', 'corp.internal'],
+      env: ['SPILLWAY_CLUSTER_DOMAIN', 'corp.internal'],
+      field: { clusterDomain: 'corp.internal' },
+    },
+    {
       flag: ['--prices-endpoint', 'http://127.0.0.1:9/prices'],
       env: ['SPILLWAY_PRICES_ENDPOINT', 'http://127.0.0.1:9/prices'],
       field: { pricesEndpoint: 'http://127.0.0.1:9/prices' },
@@ -185,6 +195,15 @@ describe('spillway run: flags and environment', () => {
     { args: ['--namespaces', 'Shop'], error: /--namespaces must be "all" or namespace names/ },
     { args: ['--azure-endpoint', 'management.azure.com'], error: /--azure-endpoint must be a URL such as/ },
     { args: ['--azure-endpoint', 'ftp://x'], error: /--azure-endpoint must be an https URL/ },
+    {
+      args: ['--cluster-dns', 'kube-dns.kube-system'],
+      error:
+        /--cluster-dns must be an IP address \(the kube-dns Service IP, e.g. 10.0.0.10 on AKS\), got "kube-dns.kube-system"/,
+    },
+    {
+      args: ['--cluster-domain', 'Cluster_Local'],
+      error: /--cluster-domain must be a DNS domain such as cluster.local/,
+    },
     {
       args: ['--gc-schedule', 'hourly'],
       error: /--gc-schedule must be a cron expression such as "\*\/5 \* \* \* \*", got "hourly"/,
@@ -323,6 +342,7 @@ describe('startSpillway on real adapters (API server and Azure unreachable)', ()
     leaseName: 'spillway-leader',
     identity: 'spillway-test',
     azureEndpoint: 'http://127.0.0.1:1',
+    clusterDomain: 'cluster.local',
     pricesEndpoint: 'http://127.0.0.1:1/prices',
     logLevel: 'debug',
     gcSchedule: '*/5 * * * *',

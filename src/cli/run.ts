@@ -9,6 +9,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
+import { isIP } from 'node:net';
 import { KubeConfig } from '@kubernetes/client-node';
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
@@ -50,6 +51,13 @@ export interface RunSettings {
   leaseName: string;
   identity: string;
   azureEndpoint?: string;
+  /**
+   * The kube-dns Service IP, given to VNet-injected ACI groups as their name server (with the search
+   * domains of their namespace) so that they resolve cluster Service names as pods do.
+   */
+  clusterDns?: string;
+  /** The cluster's DNS domain, for those search domains. */
+  clusterDomain: string;
   /** Azure Retail Prices API (default: the public one). */
   pricesEndpoint?: string;
   logLevel: (typeof LOG_LEVELS)[number];
@@ -130,6 +138,24 @@ function endpoint(flag: string, example: string) {
       throw new InvalidArgumentError(`${flag} must be an https URL, got ${JSON.stringify(text)}`);
     return text;
   };
+}
+
+function ipAddress(flag: string) {
+  return (text: string): string => {
+    if (isIP(text) === 0)
+      throw new InvalidArgumentError(
+        `${flag} must be an IP address (the kube-dns Service IP, e.g. 10.0.0.10 on AKS), got ${JSON.stringify(text)}`,
+      );
+    return text;
+  };
+}
+
+function dnsDomain(text: string): string {
+  if (!/^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$/.test(text))
+    throw new InvalidArgumentError(
+      `--cluster-domain must be a DNS domain such as cluster.local, got ${JSON.stringify(text)}`,
+    );
+  return text;
 }
 
 function cronExpression(text: string): string {
@@ -243,6 +269,23 @@ export function registerRunCommand(program: Command, io: RunCommandIo = {}): Com
     )
     .addOption(
       new Option(
+        '--cluster-dns <ip>',
+        'kube-dns Service IP for ACI groups in the cluster VNet, so they resolve Service names (AKS default 10.0.0.10); unset: Azure DNS',
+      )
+        .env('SPILLWAY_CLUSTER_DNS')
+        .argParser(ipAddress('--cluster-dns')),
+    )
+    .addOption(
+      new Option(
+        '--cluster-domain <domain>',
+        'the cluster DNS domain, for the search domains of those groups',
+      )
+        .env('SPILLWAY_CLUSTER_DOMAIN')
+        .argParser(dnsDomain)
+        .default('cluster.local'),
+    )
+    .addOption(
+      new Option(
         '--prices-endpoint <url>',
         'Azure Retail Prices API (default: https://prices.azure.com/api/retail/prices)',
       )
@@ -281,6 +324,8 @@ export function registerRunCommand(program: Command, io: RunCommandIo = {}): Com
         leaseName: raw.leaseName,
         identity: raw.identity || defaultIdentity(),
         ...(raw.azureEndpoint ? { azureEndpoint: raw.azureEndpoint } : {}),
+        ...(raw.clusterDns ? { clusterDns: raw.clusterDns } : {}),
+        clusterDomain: raw.clusterDomain,
         ...(raw.pricesEndpoint ? { pricesEndpoint: raw.pricesEndpoint } : {}),
         logLevel: raw.logLevel,
         gcSchedule: raw.gcSchedule,
@@ -402,6 +447,13 @@ export async function startSpillway(settings: RunSettings, logger: Logger): Prom
         subscriptionId: account.subscriptionId,
         resourceGroup: account.resourceGroup,
         ...(settings.azureEndpoint ? { endpoint: settings.azureEndpoint } : {}),
+        ...(settings.clusterDns
+          ? {
+              translation: {
+                clusterDns: { nameServer: settings.clusterDns, clusterDomain: settings.clusterDomain },
+              },
+            }
+          : {}),
       }),
     checks: {
       checkBurstable: (template) => checkBurstable(template),
