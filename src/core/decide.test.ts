@@ -369,6 +369,48 @@ describe('decide: scale-in and hand-back', () => {
     ]);
   });
 
+  describe('slots a scale-in empties are left empty while a VM replica costs more than an ACI one', () => {
+    // 9 VM pods on 3 full nodes; demand falls to 6, so the Deployment shrinks and one node empties
+    // (pod deletion costs); then demand is back at 9 while the emptied node still stands (3 free slots).
+    const scaleIn = (policy: Policy) => {
+      const d = decide(testSnapshot({ now: T0, queue: 60, pods: vmPods(9, T0) }), policy, state(), T0);
+      expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([expect.objectContaining({ replicas: 6 })]);
+      return d.state;
+    };
+    const later = (policy: Policy, after: ScalerState, minutes: number) =>
+      decide(
+        testSnapshot({ now: T0 + minutes * MINUTE, queue: 90, pods: vmPods(6, T0), freeSlots: 3 }),
+        policy,
+        after,
+        T0 + minutes * MINUTE,
+      );
+    it.each([
+      // [what, policy, minutes after the scale-in, Deployment replicas, new ACI replicas]
+      ['list price, 1 min later: ACI serves the 3, the node can go', listPrice, 1, undefined, 3],
+      ['list price, 11 min later: still held (10 min unneeded + 2 min margin)', listPrice, 11, undefined, 3],
+      [
+        'list price, 13 min later: the node stayed (pool minimum?), so its slots are free',
+        listPrice,
+        13,
+        9,
+        0,
+      ],
+      ['VMs 40 % off: a VM replica is cheaper, the slots are refilled at once', discounted, 1, 9, 0],
+    ] as const)('%s', (_what, policy, minutes, deploymentReplicas, creates) => {
+      const d = later(policy, scaleIn(policy), minutes);
+      expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual(
+        deploymentReplicas === undefined ? [] : [expect.objectContaining({ replicas: deploymentReplicas })],
+      );
+      expect(actionsOf(d.actions, 'CreateBurst')).toHaveLength(creates);
+      if (creates > 0)
+        expect(d.explanation.placement.join('\n')).toContain('left empty so the cluster autoscaler');
+    });
+    it('a scale-in with nothing running removed (only unscheduled pods) holds nothing', () => {
+      const snapshot = testSnapshot({ now: T0, queue: 60, pods: [...vmPods(6, T0), ...pendingPods(3, T0)] });
+      expect(decide(snapshot, listPrice, state(), T0).state.vmReleased).toBeUndefined();
+    });
+  });
+
   it('scale-in removes ACI replicas before VM pods', () => {
     const snapshot = testSnapshot({
       now: T0,

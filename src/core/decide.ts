@@ -6,7 +6,7 @@
 import { burstReplicaHourUSD, duration, unitCosts, usd } from './cost-model.ts';
 import type { UnitCosts } from './cost-model.ts';
 import { forecastRemainingBurst, recordDemand, trackBurst } from './forecast.ts';
-import { burstCapacity, isLiveBurst, observeVm, place } from './placement.ts';
+import { burstCapacity, isLiveBurst, observeVm, place, releasedSlotsHeld } from './placement.ts';
 import type { Placement } from './placement.ts';
 import { assessFailures, planBursts, podDeletionCosts } from './plan.ts';
 import type { BurstPlan, FailureAssessment } from './plan.ts';
@@ -466,7 +466,6 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
   const D = Math.min(rec.replicas, policy.maxReplicas);
 
   // 2. What VMs serve, what a replica costs, what has failed.
-  const vm = observeVm(snapshot, policy, now);
   const unit = unitCosts({
     requests: snapshot.requests,
     prices: snapshot.prices,
@@ -474,6 +473,8 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
     priority: policy.burst.aci.priority,
     observedSlotsPerNode: snapshot.vm.slotsPerNode,
   });
+  const held = releasedSlotsHeld(state.vmReleased, Math.max(0, snapshot.vm.freeSlots), unit, policy, now);
+  const vm = observeVm(snapshot, policy, now, held);
   const failures = assessFailures(snapshot.burst, target.templateHash, state.burstFailures ?? [], now);
 
   // 3. Burst tracking and the forecast of its remaining duration.
@@ -534,6 +535,8 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
   });
   let scale: Extract<Action, { kind: 'ScaleDeployment' }> | undefined;
   const costs: Action[] = [];
+  // Slots emptied by a scale-in: still held from earlier (and still free), plus any this tick empties.
+  let vmReleased = held > 0 && state.vmReleased ? { slots: held, at: state.vmReleased.at } : undefined;
   if (target.replicas !== placement.deploymentReplicas) {
     const D2 = placement.deploymentReplicas;
     scale = {
@@ -552,6 +555,8 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
       costs.push(
         ...podDeletionCosts(snapshot.pods, `scaling ${describeTarget(policy)} in by ${target.replicas - D2}`),
       );
+      if (unit.vmReplicaHourUSD > unit.aciReplicaHourUSD)
+        vmReleased = { slots: (vmReleased?.slots ?? 0) + runningRemoved, at: now };
     }
   }
 
@@ -608,6 +613,7 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
     conditions: rememberConditions(conditions),
     ...(tracking.burstStartedAt !== undefined ? { burstStartedAt: tracking.burstStartedAt } : {}),
     ...(tracking.burstBaseline !== undefined ? { burstBaseline: tracking.burstBaseline } : {}),
+    ...(vmReleased ? { vmReleased } : {}),
   };
   return {
     desiredReplicas: D,

@@ -36,8 +36,35 @@ export interface VmView {
   lines: string[];
 }
 
-/** Reads the VM side of a snapshot: pods, free slots and arriving nodes, measured against an ACI start. */
-export function observeVm(snapshot: Snapshot, policy: Policy, now: number): VmView {
+/** The cluster autoscaler's scan interval and node deletion, added to the unneeded time for a released node to go. */
+export const NODE_REMOVAL_MARGIN_SECONDS = 120;
+
+/**
+ * Free VM slots held back from new replicas this tick. A free slot is free only if its node stays anyway:
+ * when a VM replica costs more than an ACI one (a full new node's share above the ACI replica-hour), the
+ * slots this scaler emptied by scaling in are left empty for the autoscaler's unneeded time
+ * (`cost.vm.minNodeLifetimeSeconds`) plus {@link NODE_REMOVAL_MARGIN_SECONDS}, so an emptied node can be
+ * removed instead of being refilled with replicas ACI serves for less. Slots still free after that are on
+ * nodes that stay (the pool's minimum, other pods) and count as free again. Never more than are free.
+ */
+export function releasedSlotsHeld(
+  released: { slots: number; at: number } | undefined,
+  freeSlots: number,
+  unit: UnitCosts,
+  policy: Policy,
+  now: number,
+): number {
+  if (!released || !(unit.vmReplicaHourUSD > unit.aciReplicaHourUSD)) return 0;
+  const holdMs = (policy.cost.vm.minNodeLifetimeSeconds + NODE_REMOVAL_MARGIN_SECONDS) * 1000;
+  if (now - released.at >= holdMs) return 0;
+  return Math.max(0, Math.min(released.slots, freeSlots));
+}
+
+/**
+ * Reads the VM side of a snapshot: pods, free slots and arriving nodes, measured against an ACI start.
+ * `heldSlots` free slots (from {@link releasedSlotsHeld}) are not offered to new replicas.
+ */
+export function observeVm(snapshot: Snapshot, policy: Policy, now: number, heldSlots = 0): VmView {
   const live = snapshot.pods.filter(
     (p) => !p.deleting && (p.phase === 'Pending' || p.phase === 'Running' || p.phase === 'Unknown'),
   );
@@ -49,7 +76,8 @@ export function observeVm(snapshot: Snapshot, policy: Policy, now: number): VmVi
     ? unbound.filter((p) => p.unschedulable !== undefined && now - p.unschedulable.since >= graceMs).length
     : 0;
   const freeSlots = Math.max(0, snapshot.vm.freeSlots);
-  const usableFree = stuck > 0 ? 0 : freeSlots;
+  const held = Math.min(Math.max(0, heldSlots), freeSlots);
+  const usableFree = stuck > 0 ? 0 : freeSlots - held;
   const aciReadyAt = now + policy.cost.aci.startSeconds * 1000;
   let soon = 0;
   let later = 0;
@@ -64,7 +92,10 @@ export function observeVm(snapshot: Snapshot, policy: Policy, now: number): VmVi
       (stuck > 0
         ? `; ${stuck} pods unschedulable for over ${policy.pendingPods.graceSeconds} s, so the free slots do not fit ` +
           `this template and count as 0 (pendingPods)`
-        : '') +
+        : held > 0
+          ? `; ${held} of them emptied by a recent scale-in are left empty so the cluster autoscaler can remove ` +
+            `their node (a VM replica costs more than an ACI one)`
+          : '') +
       `.`,
   ];
   if (soon + later > 0) {

@@ -359,6 +359,12 @@ export interface ScalerState {
   conditions?: Pick<Condition, 'type' | 'status' | 'reason'>[];
   /** Since when the target workload has been missing. */
   targetMissingSince?: number;
+  /**
+   * VM slots this scaler emptied by scaling the Deployment in while a VM replica cost more than an ACI one,
+   * and when: held back from new replicas for a while so the cluster autoscaler can remove the emptied
+   * nodes (see releasedSlotsHeld in src/core/placement.ts).
+   */
+  vmReleased?: { slots: number; at: number };
 }
 
 /** One failed burst replica, remembered for backoff (name + createdAt identify the group). */
