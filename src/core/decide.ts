@@ -488,6 +488,7 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
     D,
     vm.capacityTotal,
     now,
+    policy.cost.vm.minNodeLifetimeSeconds,
   );
   const forecast = forecastRemainingBurst({
     now,

@@ -69,6 +69,18 @@ describe('trackBurst', () => {
     expect(result.ended).toEqual({ startedAt: T0 - 30 * MINUTE, endedAt: T0 });
     expect(result.burstHistory).toEqual([{ startedAt: T0 - 30 * MINUTE, endedAt: T0 }]);
   });
+  it.each([
+    // [what, minutes since the last burst ended, resumed]
+    ['a burst restarting 4 min after the last one ended resumes it (the age counts from its start)', 4, true],
+    ['one restarting 11 min after is a new burst', 11, false],
+  ])('%s', (_what, gapMinutes, resumed) => {
+    const last = { startedAt: T0 - 90 * MINUTE, endedAt: T0 - gapMinutes * MINUTE };
+    const earlier = { startedAt: T0 - 200 * MINUTE, endedAt: T0 - 150 * MINUTE };
+    const result = trackBurst({ burstHistory: [earlier, last] }, 12, 6, T0, 600);
+    expect(result.burstStartedAt).toBe(resumed ? last.startedAt : T0);
+    expect(result.burstBaseline).toBe(6);
+    expect(result.burstHistory).toEqual(resumed ? [earlier] : [earlier, last]);
+  });
   it(`keeps at most ${BURST_HISTORY_MAX} past bursts`, () => {
     const history: BurstRecord[] = Array.from({ length: 40 }, (_, i) => ({ startedAt: i, endedAt: i + 1 }));
     const result = trackBurst(

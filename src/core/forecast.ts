@@ -61,17 +61,31 @@ export function recordDemand(points: DemandPoint[], now: number, replicas: numbe
  * Starts, continues or ends the burst. A burst starts when demand exceeds the VM capacity (replicas that
  * running and arriving nodes can serve) and records that capacity as its baseline; it ends when demand
  * falls back to the baseline. Nodes added to bridge the burst therefore do not end it — only falling
- * demand does — so the burst's age keeps measuring how long the extra demand has lasted.
+ * demand does — so the burst's age keeps measuring how long the extra demand has lasted. A burst starting
+ * less than `resumeWithinSeconds` after the last one ended resumes it (its start, not now, sets the age;
+ * the record is taken back from the history): decide passes the node's minimum lifetime, as nodes bought
+ * for the last burst are still there and a dip that short is the same demand, not a new burst.
  */
 export function trackBurst(
   previous: BurstTracking,
   demand: number,
   vmCapacity: number,
   now: number,
+  resumeWithinSeconds = 0,
 ): BurstTracking & { ended?: BurstRecord } {
   const history = previous.burstHistory.slice(-BURST_HISTORY_MAX);
   if (previous.burstStartedAt === undefined) {
-    if (demand > vmCapacity) return { burstStartedAt: now, burstBaseline: vmCapacity, burstHistory: history };
+    if (demand > vmCapacity) {
+      const last = history[history.length - 1];
+      if (last && now - last.endedAt < resumeWithinSeconds * 1000) {
+        return {
+          burstStartedAt: last.startedAt,
+          burstBaseline: vmCapacity,
+          burstHistory: history.slice(0, -1),
+        };
+      }
+      return { burstStartedAt: now, burstBaseline: vmCapacity, burstHistory: history };
+    }
     return { burstHistory: history };
   }
   const baseline = previous.burstBaseline ?? vmCapacity;
