@@ -405,6 +405,22 @@ describe('decide: scale-in and hand-back', () => {
       if (creates > 0)
         expect(d.explanation.placement.join('\n')).toContain('left empty so the cluster autoscaler');
     });
+    it('a template that cannot run on ACI refills the slots at once', () => {
+      const after = scaleIn(listPrice);
+      const d = decide(
+        testSnapshot({
+          now: T0 + MINUTE,
+          queue: 90,
+          pods: vmPods(6, T0),
+          freeSlots: 3,
+          burstable: { ok: false, reasons: ['hostPath volume'] },
+        }),
+        listPrice,
+        after,
+        T0 + MINUTE,
+      );
+      expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([expect.objectContaining({ replicas: 9 })]);
+    });
     it('a scale-in with nothing running removed (only unscheduled pods) holds nothing', () => {
       const snapshot = testSnapshot({ now: T0, queue: 60, pods: [...vmPods(6, T0), ...pendingPods(3, T0)] });
       expect(decide(snapshot, listPrice, state(), T0).state.vmReleased).toBeUndefined();

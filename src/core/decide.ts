@@ -473,7 +473,10 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
     priority: policy.burst.aci.priority,
     observedSlotsPerNode: snapshot.vm.slotsPerNode,
   });
-  const held = releasedSlotsHeld(state.vmReleased, Math.max(0, snapshot.vm.freeSlots), unit, policy, now);
+  // Held slots make room for ACI replicas only; a template that cannot run on ACI uses every free slot.
+  const held = snapshot.burstable.ok
+    ? releasedSlotsHeld(state.vmReleased, Math.max(0, snapshot.vm.freeSlots), unit, policy, now)
+    : 0;
   const vm = observeVm(snapshot, policy, now, held);
   const failures = assessFailures(snapshot.burst, target.templateHash, state.burstFailures ?? [], now);
 
