@@ -435,6 +435,8 @@ describe('2–3. pending overflow goes to ACI; when load falls ACI is drained fi
         spec.burst.aci.subnetId =
           '/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/net/providers/Microsoft.Network/virtualNetworks/aks/subnets/aci';
         spec.burst.endpointSlice = { serviceName: 'web' };
+        // Time enough to see a draining group out of the Service while it still exists.
+        spec.burst.drain = { gracePeriodSeconds: 3, minBurstLifetimeSeconds: 0 };
       },
     });
     await cluster.apply({ yaml: toYaml(manifest) });
@@ -547,7 +549,8 @@ describe('2–3. pending overflow goes to ACI; when load falls ACI is drained fi
       const now = await managedSliceEndpoints();
       return now?.length === 2 ? now : undefined;
     });
-    // Out of the Service while it still exists (its grace period runs): no request is sent to it any more.
+    // Out of the Service while it still exists (read after the slice; its grace period runs): no request
+    // is sent to it any more.
     expect(groupsIn(aci, scalerOf(ns, 'web')).map((g) => g.name)).toContain(draining.name);
     expect(endpoints.flatMap((e) => e.addresses)).not.toContain(drainingIp);
     await waitFor(`${draining.name} deleted`, () =>
