@@ -10,6 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
+import { keptSection } from './doc-section.ts';
 import { defaultScenario } from './scenario.ts';
 import type { Scenario } from './scenario.ts';
 import { simulate } from './simulate.ts';
@@ -135,6 +136,9 @@ async function main(): Promise<void> {
   process.stdout.write(`${table}\n${checks.join('\n')}\n`);
   if (values['no-write'] || values.quick) return;
   const s = defaultScenario();
+  // The analysis below the figures is written by a person after looking at a run: a new run keeps the
+  // section already in the file (re-read it against the new figures) and writes none where there is none.
+  const analysis = await keptSection(root('docs/benchmarks.md'), ANALYSIS_HEADING, TRACES_LINE);
   const doc = `# Benchmarks
 
 Produced by \`${command}\` (src/sim/bench.ts) on ${new Date().toISOString().slice(0, 10)}, Node ${process.version},
@@ -163,35 +167,13 @@ SLO-seconds missed than it):
 
 ${checks.join('\n')}
 
-## Reading the numbers
-
-- **Against KEDA + virtual node** Spillway pays about the same and keeps the SLO where KEDA misses it: both
-  run the same HPA arithmetic on the same queue, and with the virtual node modelled generously (pods go to
-  ACI only when no VM fits) the two place replicas alike. What Spillway buys is reaction — a 2 s tick
-  against KEDA's 30 s poll and the HPA's 15 s sync, and creates paced by the provider across two regions
-  while virtual-kubelet is held to ACI's create limits in one — which shows as SLO-seconds, not dollars.
-  The 25 % saving the goal asks for is not there in these scenarios.
-- **Against the bound** the gap is mostly the HPA's own dynamics on a queue-length metric: replicas follow
-  \`ceil(backlog ÷ target)\` and the 5-minute scale-down window keeps the largest recommendation, so
-  capacity saw-tooths above the work (see the report's replica charts); Spillway keeps HPA semantics, so it
-  inherits this. At list prices a VM slot ($0.064/h) also costs more than the same replica on ACI
-  ($0.0494/h), and the replicas on the workload's VM nodes are paid at that rate while the bound prices all
-  work at the cheaper one. The bound itself is loose by construction (no node lifetimes, no start times,
-  perfect packing), so the ratios overstate the gap.
-- **With VMs −30 %** a VM slot ($0.0448/h) is only 9 % cheaper than ACI, which is inside the cost model's
-  10 % bridge/spill hysteresis, so Spillway spills and never bridges: its cost falls with the node price
-  of the pool it keeps, and so does everyone's. (Its burst tracker also ends a burst whenever the HPA's
-  desired replicas dip to VM capacity, which the saw-tooth does every few tens of minutes; ending a burst only
-  after a node's minimum lifetime at capacity was tried — the burst age then grows to hours — and changed
-  nothing here for the reason above, so it was not kept.)
-- **With VMs −60 %** Spillway bridges the long daytime burst onto new nodes, which KEDA + virtual node cannot
-  do (its pods never pend, so the cluster autoscaler never adds VMs): this is where the cost gap to KEDA
-  opens, and it is still short of 25 %.
-
-Traces: \`traces/README.md\` (NASA HTTP 1995-07-13 per second; Azure LLM inference 2023, Splitwise, CC-BY).
+${analysis}Traces: \`traces/README.md\` (NASA HTTP 1995-07-13 per second; Azure LLM inference 2023, Splitwise, CC-BY).
 `;
   await writeFile(root('docs/benchmarks.md'), doc);
   process.stderr.write('wrote docs/benchmarks.md\n');
 }
+
+const ANALYSIS_HEADING = '## Reading the numbers';
+const TRACES_LINE = 'Traces: `traces/README.md`';
 
 await main();
