@@ -8,6 +8,7 @@
  * {@link ScaledClock}: wall time sped up by a factor, for the demo (a node that takes 5 simulated minutes
  * to boot is Ready after 10 real seconds at 30×).
  */
+import { systemClock } from '../controller/clock.ts';
 import type { Clock } from '../ports.ts';
 
 interface Timer {
@@ -176,24 +177,8 @@ export class ScaledClock implements Clock {
     return Math.round(this.start + (this.#wall() - this.#wallStart) * this.speedup);
   }
 
+  /** Real timers, scaled: `ms` of this clock's time is `ms / speedup` of wall time. */
   sleep(ms: number, signal?: AbortSignal): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
-      if (signal?.aborted) {
-        reject(abortReason(signal));
-        return;
-      }
-      const onAbort = (): void => {
-        clearTimeout(timer);
-        reject(abortReason(signal!));
-      };
-      const timer = setTimeout(
-        () => {
-          signal?.removeEventListener('abort', onAbort);
-          resolve();
-        },
-        Math.max(0, ms / this.speedup),
-      );
-      signal?.addEventListener('abort', onAbort, { once: true });
-    });
+    return systemClock.sleep(ms / this.speedup, signal);
   }
 }
