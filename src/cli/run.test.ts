@@ -3,10 +3,12 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Writable } from 'node:stream';
+import { KubeConfig } from '@kubernetes/client-node';
 import { Command, CommanderError } from 'commander';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../telemetry/logger.ts';
 import type { Logger } from '../telemetry/logger.ts';
+import { createControllerMetrics } from '../telemetry/metrics.ts';
 import { ScalerAccounts, parseNamespaces, registerRunCommand, startSpillway } from './run.ts';
 import type { RunHandle, RunSettings } from './run.ts';
 import { ClusterWorld, FakeCluster } from '../../test/controller/fakes.ts';
@@ -371,6 +373,30 @@ describe('startSpillway on real adapters (API server and Azure unreachable)', ()
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
     expect(lines.join('')).toContain('spillway run: watching BurstScalers');
     expect(lines.join('')).not.toContain('kube-token-do-not-log');
+  });
+
+  it('takes the kubeConfig and metrics registry given instead of loading --kubeconfig and building its own', async () => {
+    const kubeConfig = new KubeConfig();
+    kubeConfig.loadFromOptions({
+      clusters: [{ name: 'given', server: 'https://127.0.0.1:1', skipTLSVerify: true }],
+      users: [{ name: 'me', token: 'given-token' }],
+      contexts: [{ name: 'given', cluster: 'given', user: 'me' }],
+      currentContext: 'given',
+    });
+    const metrics = createControllerMetrics();
+    metrics.registry.setDefaultLabels({ registry: 'given' });
+    dir = await mkdtemp(join(tmpdir(), 'spillway-run-'));
+    // Neither the file nor the context exists: loading them would throw.
+    handle = await startSpillway({ ...settings(join(dir, 'missing')), context: 'prod' }, silent(), {
+      kubeConfig,
+      metrics,
+      azureCredential: { getToken: () => Promise.resolve(null) },
+      prices: { prices: ({ fallback }) => ({ ...fallback }) },
+      leaderElection: { leaseDurationMs: 6000, renewDeadlineMs: 4000, retryPeriodMs: 1000 },
+    });
+    const served = await (await fetch(`http://127.0.0.1:${handle.address!.port}/metrics`)).text();
+    expect(served).toMatch(/^spillway_cluster_synced\{registry="given"\} 0$/m);
+    expect(served).not.toMatch(/^spillway_process_cpu_seconds_total /m);
   });
 
   it('names the contexts when --context is wrong', async () => {

@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import type { EventEmitter } from 'node:events';
 import { hostname } from 'node:os';
 import { isIP } from 'node:net';
+import type { TokenCredential } from '@azure/identity';
 import { KubeConfig } from '@kubernetes/client-node';
 import { InvalidArgumentError, Option } from 'commander';
 import type { Command } from 'commander';
@@ -24,16 +25,18 @@ import type { BurstAccount } from '../controller/burst-router.ts';
 import { systemClock } from '../controller/clock.ts';
 import { parseListenAddress } from '../controller/health.ts';
 import type { ListenAddress } from '../controller/health.ts';
+import type { LeaderElectionOptions } from '../controller/leader.ts';
 import { Manager } from '../controller/manager.ts';
 import { decide } from '../core/decide.ts';
 import type { Policy, ScalerKey } from '../core/types.ts';
 import { KubeCluster, KubeLease } from '../kube/index.ts';
-import type { ClusterPort } from '../ports.ts';
+import type { ClusterPort, PriceSource } from '../ports.ts';
 import { SignalReader, createSignalSources, replicaFloors } from '../signals/index.ts';
 import { compilePolicy } from '../spec/compile.ts';
 import { LOG_LEVELS, createLogger } from '../telemetry/logger.ts';
 import type { Logger } from '../telemetry/logger.ts';
 import { createControllerMetrics } from '../telemetry/metrics.ts';
+import type { ControllerMetrics } from '../telemetry/metrics.ts';
 import { DEFAULT_GC_SCHEDULE } from '../controller/gc-sweep.ts';
 
 /** Everything `spillway run` needs, after parsing and validation. */
@@ -401,23 +404,38 @@ export class ScalerAccounts {
   }
 }
 
-/** Builds the real adapters and starts the Manager. */
-export async function startSpillway(settings: RunSettings, logger: Logger): Promise<RunHandle> {
-  const kubeConfig = new KubeConfig();
-  if (settings.kubeconfig) kubeConfig.loadFromFile(settings.kubeconfig);
-  else kubeConfig.loadFromDefault();
-  if (settings.context) {
-    if (!kubeConfig.getContextObject(settings.context))
-      throw new Error(
-        `--context: no context ${JSON.stringify(settings.context)} in the kubeconfig (it has: ${kubeConfig
-          .getContexts()
-          .map((c) => c.name)
-          .join(', ')})`,
-      );
-    kubeConfig.setCurrentContext(settings.context);
-  }
+/**
+ * What {@link startSpillway} builds itself unless given: the edges an in-process test harness replaces
+ * (the e2e suite points Spillway at a throwaway API server and the simulated ACI). Production passes none.
+ */
+export interface SpillwayOverrides {
+  /** Used as is, instead of loading `settings.kubeconfig` (or the default) and `settings.context`. */
+  kubeConfig?: KubeConfig;
+  /** Instead of DefaultAzureCredential, for ACI and the Azure signal sources. */
+  azureCredential?: TokenCredential;
+  /** Instead of the Retail Prices API (the caller starts and stops it). */
+  prices?: PriceSource;
+  /** The registry to record into, instead of a new one with process metrics. */
+  metrics?: ControllerMetrics;
+  /** Lease timings (default: client-go's); used when `settings.leaderElection` is on. */
+  leaderElection?: Omit<LeaderElectionOptions, 'identity'>;
+}
+
+/** A Spillway started by {@link startSpillway}: its Manager and Kubernetes adapter, for inspection. */
+export interface SpillwayHandle extends RunHandle {
+  readonly manager: Manager;
+  readonly cluster: KubeCluster;
+}
+
+/** Builds the real adapters (or takes the {@link SpillwayOverrides} given) and starts the Manager. */
+export async function startSpillway(
+  settings: RunSettings,
+  logger: Logger,
+  overrides: SpillwayOverrides = {},
+): Promise<SpillwayHandle> {
+  const kubeConfig = overrides.kubeConfig ?? loadKubeConfig(settings);
   const clock = systemClock;
-  const metrics = createControllerMetrics({ processMetrics: true });
+  const metrics = overrides.metrics ?? createControllerMetrics({ processMetrics: true });
   const logAs =
     (component: string) =>
     (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void =>
@@ -433,7 +451,7 @@ export async function startSpillway(settings: RunSettings, logger: Logger): Prom
   });
   await cluster.start();
 
-  const credential = createAzureCredential();
+  const credential = overrides.azureCredential ?? createAzureCredential();
   const accounts = new ScalerAccounts(cluster);
   const provider = new BurstRouter({
     accountOf: (scaler) => accounts.account(scaler),
@@ -460,12 +478,16 @@ export async function startSpillway(settings: RunSettings, logger: Logger): Prom
       billedResources: (template) => billedResources(template),
     },
   });
-  const prices = new RetailPriceSource({
-    clock,
-    log: logAs('prices'),
-    ...(settings.pricesEndpoint ? { endpoint: settings.pricesEndpoint } : {}),
-  });
-  prices.start();
+  let prices = overrides.prices;
+  let retailPrices: RetailPriceSource | undefined;
+  if (!prices) {
+    prices = retailPrices = new RetailPriceSource({
+      clock,
+      log: logAs('prices'),
+      ...(settings.pricesEndpoint ? { endpoint: settings.pricesEndpoint } : {}),
+    });
+    retailPrices.start();
+  }
   const signals = new SignalReader({
     clock,
     values: cluster,
@@ -496,7 +518,9 @@ export async function startSpillway(settings: RunSettings, logger: Logger): Prom
     },
     {
       controller: { tickIntervalMs: settings.tickIntervalMs, workers: settings.workers },
-      ...(settings.leaderElection ? { leaderElection: { identity: settings.identity } } : {}),
+      ...(settings.leaderElection
+        ? { leaderElection: { identity: settings.identity, ...overrides.leaderElection } }
+        : {}),
       health: settings.metricsAddress,
       gc: {
         schedule: settings.gcSchedule,
@@ -507,7 +531,7 @@ export async function startSpillway(settings: RunSettings, logger: Logger): Prom
   try {
     await manager.start();
   } catch (error) {
-    prices.stop();
+    retailPrices?.stop();
     signals.close();
     await cluster.stop();
     throw error;
@@ -525,11 +549,31 @@ export async function startSpillway(settings: RunSettings, logger: Logger): Prom
   );
   return {
     ...(manager.address ? { address: manager.address } : {}),
+    manager,
+    cluster,
     async shutdown(): Promise<void> {
       await manager.shutdown();
       signals.close();
-      prices.stop();
+      retailPrices?.stop();
       await cluster.stop();
     },
   };
+}
+
+/** The kubeconfig `settings` name (file, else in-cluster / $KUBECONFIG / ~/.kube/config), at `--context`. */
+function loadKubeConfig(settings: RunSettings): KubeConfig {
+  const kubeConfig = new KubeConfig();
+  if (settings.kubeconfig) kubeConfig.loadFromFile(settings.kubeconfig);
+  else kubeConfig.loadFromDefault();
+  if (settings.context) {
+    if (!kubeConfig.getContextObject(settings.context))
+      throw new Error(
+        `--context: no context ${JSON.stringify(settings.context)} in the kubeconfig (it has: ${kubeConfig
+          .getContexts()
+          .map((c) => c.name)
+          .join(', ')})`,
+      );
+    kubeConfig.setCurrentContext(settings.context);
+  }
+  return kubeConfig;
 }

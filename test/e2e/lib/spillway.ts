@@ -1,38 +1,29 @@
 /**
- * Spillway in-process, composed as `spillway run` composes it (src/cli/run.ts) from the real adapters:
- * KubeCluster and KubeLease authenticated as the `spillway` ServiceAccount, one AciBurstProvider per Azure
- * account behind a BurstRouter (the real Azure SDK, pointed at the simulated ACI's ARM HTTP face), the
- * SignalReader with every registered source, and the controller Manager (loop, leader election, GC sweep,
- * /healthz /readyz /metrics).
+ * Spillway in-process, started by `spillway run`'s own composition root ({@link startSpillway} in
+ * src/cli/run.ts) on the real adapters: KubeCluster and KubeLease authenticated as the `spillway`
+ * ServiceAccount, one AciBurstProvider per Azure account behind a BurstRouter (the real Azure SDK, pointed at
+ * the simulated ACI's ARM HTTP face through `azureEndpoint`), the SignalReader with every registered source,
+ * and the controller Manager (loop, leader election, GC sweep, /healthz /readyz /metrics).
  *
- * Two things differ from production, both at the edges:
+ * What differs from production is passed to it as overrides, all at the edges:
  * - Azure: the simulator's credential instead of DefaultAzureCredential, and the spec's prices instead of
  *   the Retail Prices API (there is no internet here; production falls back to the same prices).
- * - The network: each instance reaches the API server through its own {@link TcpProxy} and ACI through its
- *   own HTTP face over the shared model, so {@link SpillwayInstance.kill} can cut it off at once — what a
- *   SIGKILL does to a pod — and the faces' request logs tell the instances' ACI calls apart.
+ * - Leader election: the Lease timings scaled down ({@link FAST_LEADER_ELECTION}).
+ * - The network: each instance reaches the API server through its own {@link TcpProxy} (a kubeConfig built
+ *   here) and ACI through its own HTTP face over the shared model, so {@link SpillwayInstance.kill} can cut
+ *   it off at once — what a SIGKILL does to a pod — and the faces' request logs tell the instances' ACI
+ *   calls apart.
  */
 import { KubeConfig } from '@kubernetes/client-node';
-import { BurstRouter } from '../../../src/controller/burst-router.ts';
-import { AciBurstProvider } from '../../../src/aci/provider.ts';
-import { billedResources, checkBurstable } from '../../../src/aci/translate.ts';
-import { ScalerAccounts } from '../../../src/cli/run.ts';
-import { systemClock } from '../../../src/controller/clock.ts';
-import type { ListenAddress } from '../../../src/controller/health.ts';
-import { Manager } from '../../../src/controller/manager.ts';
-import { decide } from '../../../src/core/decide.ts';
-import { KubeCluster, KubeLease } from '../../../src/kube/index.ts';
+import { startSpillway } from '../../../src/cli/run.ts';
+import type { SpillwayHandle } from '../../../src/cli/run.ts';
+import { DEFAULT_GC_SCHEDULE } from '../../../src/controller/gc-sweep.ts';
+import type { Manager } from '../../../src/controller/manager.ts';
+import type { KubeCluster } from '../../../src/kube/index.ts';
 import type { PriceSource } from '../../../src/ports.ts';
-import {
-  SignalReader,
-  createSignalSources,
-  cronTriggerFloors,
-  scheduleFloors,
-} from '../../../src/signals/index.ts';
 import { startAciHttpFace, simulatorCredential } from '../../../src/sim/aci/http-face.ts';
 import type { AciHttpFace, FaceRequest } from '../../../src/sim/aci/http-face.ts';
 import type { AciModel } from '../../../src/sim/aci/model.ts';
-import { compilePolicy } from '../../../src/spec/compile.ts';
 import { createLogger } from '../../../src/telemetry/logger.ts';
 import { createControllerMetrics } from '../../../src/telemetry/metrics.ts';
 import type { ControllerMetrics } from '../../../src/telemetry/metrics.ts';
@@ -88,25 +79,23 @@ export class SpillwayInstance {
   readonly proxy: TcpProxy;
   /** The JSON log lines it wrote (secrets redacted by the logger, as in production). */
   readonly logLines: string[];
-  readonly #signals: SignalReader;
+  readonly #handle: SpillwayHandle;
   #ended: Promise<void> | undefined;
 
   private constructor(init: {
     identity: string;
-    manager: Manager;
-    cluster: KubeCluster;
+    handle: SpillwayHandle;
     face: AciHttpFace;
     proxy: TcpProxy;
     logLines: string[];
-    signals: SignalReader;
   }) {
     this.identity = init.identity;
-    this.manager = init.manager;
-    this.cluster = init.cluster;
+    this.manager = init.handle.manager;
+    this.cluster = init.handle.cluster;
     this.face = init.face;
     this.proxy = init.proxy;
     this.logLines = init.logLines;
-    this.#signals = init.signals;
+    this.#handle = init.handle;
   }
 
   /** Composes and starts an instance; resolves once its health server listens (not yet synced or leading). */
@@ -121,94 +110,41 @@ export class SpillwayInstance {
       contexts: [{ name: 'spillway', cluster: 'e2e', user: 'spillway' }],
       currentContext: 'spillway',
     });
+    const logLevel = options.logLevel ?? 'debug';
     const logLines: string[] = [];
     const logger = createLogger({
-      level: options.logLevel ?? 'debug',
+      level: logLevel,
       base: { instance: options.identity },
       destination: { write: (line: string) => void logLines.push(line) },
     });
-    const clock = systemClock;
-    const metrics = options.metrics ?? createControllerMetrics();
-    const logAs =
-      (component: string) =>
-      (level: 'debug' | 'info' | 'warn' | 'error', message: string, fields?: Record<string, unknown>): void =>
-        logger.child({ component })[level](fields ?? {}, message);
-
-    const cluster = new KubeCluster({
-      kubeConfig,
-      namespaces: options.namespaces ?? 'all',
-      clock,
-      log: logAs('kube'),
-      instance: options.identity,
-    });
-    const signals = new SignalReader({
-      clock,
-      values: cluster,
-      sources: createSignalSources({ azureCredential: () => simulatorCredential() }),
-    });
     try {
-      await cluster.start();
-      const accounts = new ScalerAccounts(cluster);
-      const credential = simulatorCredential();
-      const provider = new BurstRouter({
-        accountOf: (scaler) => accounts.account(scaler),
-        accountsInUse: () => accounts.accounts(),
-        providerFor: (account) =>
-          new AciBurstProvider({
-            clusterId: cluster.clusterId(),
-            clock,
-            log: logAs('aci'),
-            credential,
-            subscriptionId: account.subscriptionId,
-            resourceGroup: account.resourceGroup,
-            endpoint: face.url,
-          }),
-        checks: {
-          checkBurstable: (template) => checkBurstable(template),
-          billedResources: (template) => billedResources(template),
-        },
-      });
-      const health: ListenAddress = { host: '127.0.0.1', port: 0 };
-      const manager = new Manager(
+      const handle = await startSpillway(
         {
-          clock,
-          cluster,
-          provider,
-          signals,
+          namespaces: options.namespaces ?? 'all',
+          tickIntervalMs: options.tickIntervalMs ?? 500,
+          workers: options.workers ?? 4,
+          metricsAddress: { host: '127.0.0.1', port: 0 },
+          leaderElection: true,
+          leaseNamespace: LEASE.namespace,
+          leaseName: LEASE.name,
+          identity: options.identity,
+          azureEndpoint: face.url,
+          clusterDomain: 'cluster.local',
+          // Only the `run` command reads this (to build its logger); the logger above is given instead.
+          logLevel: logLevel === 'silent' ? 'fatal' : logLevel,
+          gcSchedule: DEFAULT_GC_SCHEDULE,
+        },
+        logger,
+        {
+          kubeConfig,
+          azureCredential: simulatorCredential(),
           prices: specPrices,
-          decide,
-          compilePolicy,
-          floors: (policy, now) => [
-            ...scheduleFloors(policy.schedules, now),
-            ...cronTriggerFloors(policy.triggers, now),
-          ],
-          logger,
-          metrics,
-          lease: new KubeLease({ kubeConfig, namespace: LEASE.namespace, name: LEASE.name }),
-        },
-        {
-          controller: { tickIntervalMs: options.tickIntervalMs ?? 500, workers: options.workers ?? 4 },
-          leaderElection: { identity: options.identity, ...(options.leaderElection ?? FAST_LEADER_ELECTION) },
-          health,
-          gc:
-            options.namespaces && options.namespaces !== 'all'
-              ? { watchedNamespaces: options.namespaces }
-              : {},
+          metrics: options.metrics ?? createControllerMetrics(),
+          leaderElection: options.leaderElection ?? FAST_LEADER_ELECTION,
         },
       );
-      await manager.start();
-      return new SpillwayInstance({
-        identity: options.identity,
-        manager,
-        cluster,
-        face,
-        proxy,
-        logLines,
-        signals,
-      });
+      return new SpillwayInstance({ identity: options.identity, handle, face, proxy, logLines });
     } catch (error) {
-      signals.close();
-      await cluster.stop();
       await face.close();
       await proxy.sever();
       throw error;
@@ -239,9 +175,7 @@ export class SpillwayInstance {
    */
   shutdown(): Promise<void> {
     this.#ended ??= (async () => {
-      await this.manager.shutdown();
-      this.#signals.close();
-      await this.cluster.stop();
+      await this.#handle.shutdown();
       await this.face.close();
       await this.proxy.sever();
     })();
@@ -256,11 +190,7 @@ export class SpillwayInstance {
   async kill(): Promise<void> {
     if (this.#ended) return;
     const cut = Promise.all([this.proxy.sever(), this.face.close()]);
-    this.#ended = cut.then(async () => {
-      await this.manager.shutdown();
-      this.#signals.close();
-      await this.cluster.stop();
-    });
+    this.#ended = cut.then(() => this.#handle.shutdown());
     await cut;
   }
 
