@@ -305,27 +305,17 @@ export function registerDemoCommand(program: Command): Command {
     )
     .option('--metrics-address <host:port>', 'where /metrics is served', '127.0.0.1:9464')
     .option('--report <file>', 'HTML report written at the end', 'spillway-demo-report.html')
-    .action(
-      async (opts: {
-        trace: string;
-        column?: string;
-        scale: number;
-        duration: number;
-        speedup?: number;
-        metricsAddress: string;
-        report: string;
-      }) => {
-        const handle = await startDemo({
-          ...opts,
-          tty: process.stdout.isTTY,
-          stdout: (text) => process.stdout.write(text),
-        });
-        const onSignal = (): void => handle.stop();
-        process.once('SIGINT', onSignal);
-        process.once('SIGTERM', onSignal);
-        await handle.finished;
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-      },
-    );
+    .action(async (opts: Omit<DemoOptions, 'tty' | 'stdout'>) => {
+      const handle = await startDemo({
+        ...opts,
+        tty: process.stdout.isTTY,
+        stdout: (text) => process.stdout.write(text),
+      });
+      const onSignal = (): void => handle.stop();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      await handle.finished;
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+    });
 }

@@ -68,6 +68,16 @@ const ROUTES = {
 };
 const MAX_BODY = 4 * 1024 * 1024;
 
+/** The request body as JSON; ARM's 400 InvalidRequestContent when it is not. */
+async function readJson(request: IncomingMessage): Promise<unknown> {
+  const text = await readBody(request);
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new SimAciError(400, 'InvalidRequestContent', 'The request content was not valid JSON.');
+  }
+}
+
 function readBody(request: IncomingMessage): Promise<string> {
   return new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -205,13 +215,7 @@ export async function startAciHttpFace(options: AciHttpFaceOptions): Promise<Aci
           send(response, 200, groupToWire(model.get(rg, name)));
           return;
         case 'PUT': {
-          const text = await readBody(request);
-          let body: unknown;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            throw new SimAciError(400, 'InvalidRequestContent', 'The request content was not valid JSON.');
-          }
+          const body = await readJson(request);
           const result = model.createOrUpdate(rg, name, groupFromWire(body));
           send(
             response,
@@ -222,13 +226,7 @@ export async function startAciHttpFace(options: AciHttpFaceOptions): Promise<Aci
           return;
         }
         case 'PATCH': {
-          const text = await readBody(request);
-          let body: unknown;
-          try {
-            body = JSON.parse(text);
-          } catch {
-            throw new SimAciError(400, 'InvalidRequestContent', 'The request content was not valid JSON.');
-          }
+          const body = await readJson(request);
           const tags = (body as { tags?: unknown }).tags;
           if (typeof tags !== 'object' || tags === null || Array.isArray(tags))
             throw new SimAciError(400, 'InvalidRequestContent', "The PATCH body must carry a 'tags' object.");
