@@ -141,6 +141,32 @@ describe('AciModel', () => {
     expect(m.billing().replicaSeconds).toBe(5);
   });
 
+  it.each([
+    { at: 0, state: 'Pending' },
+    { at: 2000, state: 'Creating' },
+    { at: 14_999, state: 'Creating' },
+    { at: 15_000, state: 'Running' },
+    { at: 15_000, stop: true, state: 'Stopped' },
+    { at: 15_000, remove: true, state: undefined },
+    { at: 7000, image: 'registry.example.com/missing:1', state: 'Failed' },
+  ])(
+    'stateOf tells the state inventory() reports, $state at $at ms',
+    ({ at, state, stop, remove, image }) => {
+      const { clock, model: m } = model({ inaccessibleImages: ['registry.example.com/missing:1'] });
+      const group = spec();
+      if (image) group.containers[0]!.image = image;
+      m.createOrUpdate('rg', 'g', group);
+      m.createOrUpdate('other', 'g', spec());
+      clock.advance(at);
+      if (stop) m.stop('rg', 'g');
+      if (remove) m.delete('rg', 'g');
+      const listed = m.inventory().find((g) => g.resourceGroup === 'rg' && g.name === 'g');
+      expect([m.stateOf('rg', 'g'), m.stateOf('RG', 'g')]).toEqual([state, state]);
+      expect(m.stateOf('rg', 'g')).toBe(listed?.state);
+      expect(m.stateOf('rg', 'absent')).toBeUndefined();
+    },
+  );
+
   it('enforces regional quotas with ARM’s message, and reports usage', () => {
     const { model: m } = model({ regions: { eastus: { standardCores: 4, containerGroups: 10 } } });
     m.createOrUpdate('rg', 'a', spec({}, 1.5));

@@ -825,6 +825,15 @@ export class AciModel {
       }));
   }
 
+  /**
+   * The state {@link inventory} reports for one group (Pending, Creating, Running, Failed or Stopped), or
+   * undefined when it does not exist; without faults or counters.
+   */
+  stateOf(rg: string, name: string): string | undefined {
+    const g = this.groups.get(keyOf(rg, name));
+    return g ? this.phase(g, this.clock.now()) : undefined;
+  }
+
   /** The request-time secret values a group holds (for tests that prove they never leave the model). */
   secretsOf(rg: string, name: string): string[] {
     const g = this.groups.get(keyOf(rg, name));

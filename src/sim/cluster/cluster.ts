@@ -35,7 +35,7 @@ import type { RateLimit } from '../../aci/pacing.ts';
 import { ClusterAutoscaler } from './autoscaler.ts';
 import type { AutoscaledCluster } from './autoscaler.ts';
 import { deletionOrder, freeSlots, schedule } from './scheduler.ts';
-import type { RankedPod, SchedNode } from './scheduler.ts';
+import type { RankedPod, SchedNode, ScheduleResult } from './scheduler.ts';
 
 /** Name of the AKS virtual node (virtual-kubelet ACI connector). */
 export const VIRTUAL_NODE = 'virtual-node-aci-linux';
@@ -540,17 +540,26 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
     node.used.pods -= 1;
   }
 
+  /**
+   * The scheduler and virtual-kubelet over the waiting pods, in creation order. Two exact shortcuts keep a
+   * long backlog cheap: nothing in the pass changes the nodes until a pod binds, so once the scheduler
+   * found no node for one pod its answer holds for the next (until a bind); and once the create pacer
+   * refused at this instant it refuses every later create of the same instant (a refusal takes no token and
+   * the refill is a function of the time only), so the rest skip it.
+   */
   #bindPending(now: number): void {
     let nodes: SimNode[] | undefined;
     let starting: SimPod[] | undefined;
+    let noFit: ScheduleResult | undefined;
+    const pass = { paced: false };
     for (const pod of this.#waiting) {
       if (pod.nodeName !== undefined) {
-        if (pod.virtual && !pod.groupCreated) this.#createVirtualGroup(pod);
+        if (pod.virtual && !pod.groupCreated) this.#createVirtualGroup(pod, pass);
         if (pod.virtual && pod.groupCreated && pod.readyAt === undefined) (starting ??= []).push(pod);
         continue;
       }
       nodes ??= this.nodes();
-      const result = schedule(nodes, this.#request);
+      const result = noFit ?? schedule(nodes, this.#request);
       if (result.node !== undefined) {
         const node = nodes.find((n) => n.name === result.node)!;
         pod.nodeName = node.name;
@@ -564,15 +573,18 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
         this.#version += 1;
         continue;
       }
+      noFit = result;
       if (this.#virtual) {
         pod.nodeName = VIRTUAL_NODE;
         pod.virtual = true;
         delete pod.unschedulable;
-        this.#createVirtualGroup(pod);
+        this.#createVirtualGroup(pod, pass);
         if (pod.groupCreated) (starting ??= []).push(pod);
         continue;
       }
-      pod.unschedulable = { since: pod.unschedulable?.since ?? now, message: result.message };
+      const was = pod.unschedulable;
+      if (was?.message !== result.message)
+        pod.unschedulable = { since: was?.since ?? now, message: result.message };
     }
     if (starting) this.#checkVirtualReady(starting, now);
   }
@@ -581,9 +593,13 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
    * virtual-kubelet: a pod bound to the virtual node becomes a container group; while ACI refuses (create
    * limits, quota) the pod stays bound and Pending (ProviderFailed) and the create is retried.
    */
-  #createVirtualGroup(pod: SimPod): void {
+  #createVirtualGroup(pod: SimPod, pass: { paced: boolean }): void {
     const v = this.#virtual!;
-    if ((this.#virtualPacer?.tryTake(v.region) ?? 0) > 0) return;
+    if (pass.paced) return;
+    if ((this.#virtualPacer?.tryTake(v.region) ?? 0) > 0) {
+      pass.paced = true;
+      return;
+    }
     try {
       v.model.createOrUpdate(v.resourceGroup, aciName(pod.name), {
         location: v.region,
@@ -607,9 +623,8 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
   #checkVirtualReady(pods: SimPod[], now: number): void {
     const v = this.#virtual;
     if (!v) return;
-    const states = new Map(v.model.inventory().map((g) => [g.name, g.state]));
     for (const pod of pods) {
-      if (states.get(aciName(pod.name)) !== 'Running') continue;
+      if (v.model.stateOf(v.resourceGroup, aciName(pod.name)) !== 'Running') continue;
       pod.readyAt = now;
       this.#waiting.delete(pod);
       this.#version += 1;
