@@ -104,6 +104,28 @@ describe('AciModel', () => {
     expect(billing.costUSD).toBeCloseTo(60 * perSecond * 1.3, 12);
   });
 
+  it.each([{ askedEvery: 0 }, { askedEvery: 1000 }, { askedEvery: 7000 }])(
+    'gives the same totals to the bit whether or not the meter was read along the way (every $askedEvery ms)',
+    ({ askedEvery }) => {
+      const { clock, model: m } = model();
+      for (let i = 0; i < 40; i++) {
+        m.createOrUpdate('rg', `g${i}`, spec({ priority: i % 3 === 0 ? 'Spot' : 'Regular' }, 1 + (i % 3)));
+        for (let t = 0; t < 9000; t += 1000) {
+          clock.advance(1000);
+          if (askedEvery > 0 && (i * 9000 + t) % askedEvery === 0) m.billing();
+        }
+        if (i >= 5) m.delete('rg', `g${i - 5}`);
+      }
+      clock.advance(60_000);
+      expect(m.billing()).toEqual({
+        costUSD: 0.048139777777777754,
+        replicaSeconds: 2245,
+        vcpuSeconds: 4456,
+        gbSeconds: 4490,
+      });
+    },
+  );
+
   it('stops billing on stop and resumes with a new run on start', () => {
     const { clock, model: m } = model();
     m.createOrUpdate('rg', 'g', spec());

@@ -154,6 +154,56 @@ interface SimGroup {
   failedImage?: string;
 }
 
+/** One group's share of {@link SimBilling}. */
+interface Bill {
+  seconds: number;
+  vcpuSeconds: number;
+  gbSeconds: number;
+  costUSD: number;
+}
+
+/** Final bills of deleted groups, in the order they were deleted (columns, so summing them is a tight loop). */
+class BillLedger {
+  #size = 0;
+  #columns = [new Float64Array(256), new Float64Array(256), new Float64Array(256), new Float64Array(256)];
+
+  push(bill: Bill): void {
+    if (this.#size === this.#columns[0]!.length)
+      this.#columns = this.#columns.map((column) => {
+        const grown = new Float64Array(column.length * 2);
+        grown.set(column);
+        return grown;
+      });
+    const [seconds, vcpu, gb, cost] = this.#columns as [
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+    ];
+    seconds[this.#size] = bill.seconds;
+    vcpu[this.#size] = bill.vcpuSeconds;
+    gb[this.#size] = bill.gbSeconds;
+    cost[this.#size] = bill.costUSD;
+    this.#size += 1;
+  }
+
+  /** Adds every bill to `total`, one after another in order. */
+  addTo(total: Bill): void {
+    const [seconds, vcpu, gb, cost] = this.#columns as [
+      Float64Array,
+      Float64Array,
+      Float64Array,
+      Float64Array,
+    ];
+    for (let i = 0; i < this.#size; i++) {
+      total.seconds += seconds[i]!;
+      total.vcpuSeconds += vcpu[i]!;
+      total.gbSeconds += gb[i]!;
+      total.costUSD += cost[i]!;
+    }
+  }
+}
+
 interface SimOp {
   id: string;
   key: string;
@@ -189,7 +239,10 @@ export class AciModel {
   private readonly prices: SimPrices;
   private readonly badImages: Set<string>;
   private readonly groups = new Map<string, SimGroup>();
-  private readonly deleted: SimGroup[] = [];
+  /** What each deleted group was billed: final at its deletion (billing ends there at the latest). */
+  private readonly deleted = new BillLedger();
+  /** The live groups sorted by name, until a group is created or deleted. */
+  private sorted: SimGroup[] | undefined;
   private readonly operations = new Map<string, SimOp>();
   private readonly faults: (SimFault & { left: number })[] = [];
   private nextOp = 1;
@@ -638,6 +691,7 @@ export class AciModel {
     const run = this.newRun(now, failedImage !== undefined);
     g.runs.push(run);
     this.groups.set(keyOf(rg, name), g);
+    this.sorted = undefined;
     const id = this.operation(
       keyOf(rg, name),
       now,
@@ -723,7 +777,8 @@ export class AciModel {
     const view = this.view(g);
     g.deletedAt = now;
     this.groups.delete(keyOf(rg, name));
-    this.deleted.push(g);
+    this.sorted = undefined;
+    this.deleted.push(this.bill(g, now));
     return view;
   }
 
@@ -787,22 +842,39 @@ export class AciModel {
     return { seconds: ms / 1000 };
   }
 
-  /** Billing of every group ever created, up to now. */
+  private bill(g: SimGroup, now: number): Bill {
+    const { seconds } = this.billed(g, now);
+    const ratio = g.priority === 'Spot' ? this.prices.spotRatio : 1;
+    return {
+      seconds,
+      vcpuSeconds: seconds * g.cpu,
+      gbSeconds: seconds * g.memoryGB,
+      costUSD: seconds * (g.cpu * this.prices.vcpuSecondUSD + g.memoryGB * this.prices.gbSecondUSD) * ratio,
+    };
+  }
+
+  /**
+   * Billing of every group ever created, up to now: the live groups, then the deleted ones in the order
+   * they were deleted (each deleted group's bill was fixed at its deletion; the sums are taken in the same
+   * order every time).
+   */
   billing(): SimBilling {
     const now = this.clock.now();
-    let cost = 0;
-    let replicaSeconds = 0;
-    let vcpuSeconds = 0;
-    let gbSeconds = 0;
-    for (const g of [...this.groups.values(), ...this.deleted]) {
-      const { seconds } = this.billed(g, now);
-      const ratio = g.priority === 'Spot' ? this.prices.spotRatio : 1;
-      replicaSeconds += seconds;
-      vcpuSeconds += seconds * g.cpu;
-      gbSeconds += seconds * g.memoryGB;
-      cost += seconds * (g.cpu * this.prices.vcpuSecondUSD + g.memoryGB * this.prices.gbSecondUSD) * ratio;
+    const total: Bill = { seconds: 0, vcpuSeconds: 0, gbSeconds: 0, costUSD: 0 };
+    for (const g of this.groups.values()) {
+      const bill = this.bill(g, now);
+      total.seconds += bill.seconds;
+      total.vcpuSeconds += bill.vcpuSeconds;
+      total.gbSeconds += bill.gbSeconds;
+      total.costUSD += bill.costUSD;
     }
-    return { costUSD: cost, replicaSeconds, vcpuSeconds, gbSeconds };
+    this.deleted.addTo(total);
+    return {
+      costUSD: total.costUSD,
+      replicaSeconds: total.seconds,
+      vcpuSeconds: total.vcpuSeconds,
+      gbSeconds: total.gbSeconds,
+    };
   }
 
   /** Groups that exist now, without calling through faults or counters (for tests and reports). */
@@ -814,15 +886,14 @@ export class AciModel {
     tags: Record<string, string>;
   }[] {
     const now = this.clock.now();
-    return [...this.groups.values()]
-      .sort((a, b) => a.name.localeCompare(b.name))
-      .map((g) => ({
-        resourceGroup: g.rg,
-        name: g.name,
-        location: g.location,
-        state: this.phase(g, now),
-        tags: { ...g.tags },
-      }));
+    this.sorted ??= [...this.groups.values()].sort((a, b) => a.name.localeCompare(b.name));
+    return this.sorted.map((g) => ({
+      resourceGroup: g.rg,
+      name: g.name,
+      location: g.location,
+      state: this.phase(g, now),
+      tags: { ...g.tags },
+    }));
   }
 
   /**
