@@ -6,6 +6,9 @@
  * And a `get` of a name that does not exist answers at once: only this API writes to its resource group,
  * so the names from the last listing plus creates minus deletes are exactly the groups there (a missing
  * name would otherwise cost the model's 404 and the SDK-shaped error built from it).
+ * Listings are built from the model's shared views (AciModel.listShared): a group that time no longer
+ * changes is built once and handed out until it changes, so a burst of pending groups does not rebuild the
+ * running ones. Nothing this API's callers do changes a group they were given.
  * Results are the same as without the shortcuts; a simulated day just builds far fewer group views.
  */
 import type { ContainerGroup } from '@azure/arm-containerinstance';
@@ -28,7 +31,7 @@ export function createFastModelAciApi(options: {
   resourceGroup: string;
   clock: Clock;
 }): AciApi {
-  const api = createModelAciApi(options);
+  const api = createModelAciApi({ ...options, sharedViews: true });
   let cached: ContainerGroup[] | undefined;
   /** Names that exist, once a listing was read (undefined before). */
   let names: Set<string> | undefined;

@@ -43,6 +43,11 @@ export interface ModelAciApiOptions {
   resourceGroup: string;
   /** Needed only for createOrUpdate(…, 'provisioned'), which sleeps until provisioning ends. */
   clock?: Clock;
+  /**
+   * `list` hands out the model's shared views ({@link AciModel.listShared}): for callers that never change
+   * the groups they get. @default false
+   */
+  sharedViews?: boolean;
 }
 
 /** An {@link AciApi} that calls the model in-process. */
@@ -58,7 +63,7 @@ export function createModelAciApi(options: ModelAciApiOptions): AciApi {
         throw error;
       }
     },
-    list: () => call(() => model.list(rg)),
+    list: () => call(() => (options.sharedViews ? [...model.listShared(rg)] : model.list(rg))),
     async createOrUpdate(name: string, group: ContainerGroup, wait: CreateWait) {
       const result = await call(() => model.createOrUpdate(rg, name, group));
       const doneAt = model.operationDoneAt(result.operationId) ?? 0;

@@ -189,6 +189,38 @@ describe('AciModel', () => {
     },
   );
 
+  it.each([
+    { at: 0, reused: false }, // Pending
+    { at: 14_000, reused: false }, // Creating
+    { at: 15_000, reused: true }, // Running, every event past
+    { at: 15_000, change: 'tags', reused: false },
+    { at: 15_000, change: 'stop', reused: false },
+    { at: 15_000, change: 'start', reused: false },
+    { at: 15_000, change: 'put', reused: false },
+    { at: 6000, image: 'registry.example.com/missing:1', reused: false }, // failing at 7 s
+    { at: 7000, image: 'registry.example.com/missing:1', reused: true }, // Failed
+  ])(
+    'listShared equals list() and hands out the same view again only once time cannot change it: $at ms $change',
+    ({ at, change, image, reused }) => {
+      const { clock, model: m } = model({ inaccessibleImages: ['registry.example.com/missing:1'] });
+      const group = spec();
+      if (image) group.containers[0]!.image = image;
+      m.createOrUpdate('rg', 'g', group);
+      m.createOrUpdate('other', 'h', spec());
+      clock.advance(at);
+      const first = m.listShared('rg')[0]!;
+      expect(first).toEqual(m.list('rg')[0]);
+      if (change === 'tags') m.updateTags('rg', 'g', { owner: 'someone-else' });
+      if (change === 'stop' || change === 'start') m.stop('rg', 'g');
+      if (change === 'start') m.startGroup('rg', 'g');
+      if (change === 'put') m.createOrUpdate('rg', 'g', spec({ tags: { owner: 'again' } }));
+      const again = m.listShared('rg');
+      expect(again).toEqual(m.list('rg'));
+      expect(again[0] === first).toBe(reused);
+      expect(m.listShared().map((g) => g.name)).toEqual(['g', 'h']);
+    },
+  );
+
   it('enforces regional quotas with ARM’s message, and reports usage', () => {
     const { model: m } = model({ regions: { eastus: { standardCores: 4, containerGroups: 10 } } });
     m.createOrUpdate('rg', 'a', spec({}, 1.5));
