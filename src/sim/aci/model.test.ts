@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ContainerGroup } from '@azure/arm-containerinstance';
 import type { Clock } from '../../ports.ts';
 import type { SimAciError } from './model.ts';
-import { AciModel, type AciModelOptions } from './model.ts';
+import { AciModel, cloneData, type AciModelOptions } from './model.ts';
 import { SeededRandom, sample } from './rng.ts';
 
 function manualClock(start = Date.parse('2026-11-02T08:00:00Z')): Clock & { advance(ms: number): void } {
@@ -326,5 +326,33 @@ describe('AciModel', () => {
       () => new AciModel({ clock, pullLatency: { kind: 'uniform', minSeconds: 5, maxSeconds: 1 } }),
     ).toThrow('pullLatency: need 0 ≤ minSeconds ≤ maxSeconds, got 5..1');
     expect(() => new AciModel({ clock, seed: 1.5 })).toThrow('seed: must be a whole number');
+  });
+});
+
+describe('cloneData', () => {
+  const cyclic: Record<string, unknown> = { a: 1 };
+  cyclic.self = cyclic;
+  it.each([
+    {
+      case: 'a container resource',
+      value: { requests: { cpu: 1, memoryInGB: 1.5, gpu: { count: 1, sku: 'K80' } } },
+    },
+    {
+      case: 'arrays and nulls',
+      value: { ports: [{ port: 80, protocol: 'TCP' }], x: null, y: [1, [2, [3]]] },
+    },
+    { case: 'an undefined member', value: { name: 'a', value: undefined } },
+    { case: 'a Date inside', value: { at: new Date(0), list: [new Date(1000)] } },
+    { case: 'a class instance', value: { error: new RangeError('x') } },
+    { case: 'a cycle', value: cyclic },
+  ])('copies $case as structuredClone does, sharing nothing', ({ value }) => {
+    const copy = cloneData(value);
+    expect(copy).toEqual(structuredClone(value));
+    expect(copy).not.toBe(value);
+    expect(Object.keys(copy)).toEqual(Object.keys(value));
+    for (const key of Object.keys(value)) {
+      const member = value[key];
+      if (typeof member === 'object' && member !== null) expect(copy[key]).not.toBe(member);
+    }
   });
 });
