@@ -143,6 +143,11 @@ export interface BurstProvider {
   create(request: CreateBurstRequest): Promise<BurstReplica>;
   /** Records the drain start on the group (tag) so a restart continues the drain. */
   markDraining(name: string, since: number): Promise<void>;
+  /**
+   * Ends a drain (removes the tag) so a group still running serves again instead of a new one being created.
+   * Idempotent: a group that is not draining, or is gone, is left as it is.
+   */
+  resumeDraining(name: string): Promise<void>;
   /** Idempotent: deleting a missing group succeeds. Refuses groups without Spillway ownership tags. */
   delete(name: string): Promise<void>;
   /** Pure check of a pod template against what the provider can run. */

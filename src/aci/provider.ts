@@ -613,16 +613,39 @@ export class AciBurstProvider implements BurstProvider {
   }
 
   async markDraining(name: string, since: number): Promise<void> {
+    const done = await this.writeDrainTag(name, (tags) =>
+      tags[TAG.drainingSince] ? undefined : { ...tags, [TAG.drainingSince]: new Date(since).toISOString() },
+    );
+    if (done) this.log('info', 'drain started', { group: name, since: new Date(since).toISOString() });
+  }
+
+  async resumeDraining(name: string): Promise<void> {
+    const done = await this.writeDrainTag(name, (tags) => {
+      if (!tags[TAG.drainingSince]) return undefined;
+      const { [TAG.drainingSince]: _removed, ...rest } = tags;
+      return rest;
+    });
+    if (done) this.log('info', 'drain ended: the group serves again', { group: name });
+  }
+
+  /**
+   * Rewrites an owned group's tags with `change` (undefined: nothing to change, e.g. the drain already
+   * started, so its start time is kept). True when a write was made. A group that is gone is forgotten.
+   */
+  private async writeDrainTag(
+    name: string,
+    change: (tags: Record<string, string>) => Record<string, string> | undefined,
+  ): Promise<boolean> {
     const group = await this.ownedGroup(name, 'tagging');
     if (!group) {
       this.forget(name);
-      return;
+      return false;
     }
-    if (group.tags?.[TAG.drainingSince]) {
+    const tags = change(group.tags ?? {});
+    if (!tags) {
       this.remember(group);
-      return; // the drain already started; keep its start time
+      return false;
     }
-    const tags = { ...group.tags, [TAG.drainingSince]: new Date(since).toISOString() };
     const held = this.createPacer.heldFor();
     if (held > 0)
       throw new ThrottledError(
@@ -642,7 +665,7 @@ export class AciBurstProvider implements BurstProvider {
       throw mapped;
     }
     this.remember({ ...group, tags });
-    this.log('info', 'drain started', { group: name, since: new Date(since).toISOString() });
+    return true;
   }
 
   async delete(name: string): Promise<void> {

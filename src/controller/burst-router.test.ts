@@ -62,7 +62,7 @@ describe('BurstRouter', () => {
     expect(s.built).toEqual(['burst-a', 'burst-b']); // one provider per account, built once
   });
 
-  it('drains and deletes a group in the account it was seen in', async () => {
+  it('drains, resumes and deletes a group in the account it was seen in', async () => {
     const s = setup();
     await s.router.create(s.request(BILLING, 'billing-invoices-0'));
     const fresh = setup();
@@ -73,6 +73,9 @@ describe('BurstRouter', () => {
     );
     await fresh.router.list(BILLING);
     await fresh.router.markDraining('billing-invoices-0', 5);
+    expect(s.worlds.get('burst-b')!.groups.get('billing-invoices-0')?.drainingSince).toBe(5);
+    await fresh.router.resumeDraining('billing-invoices-0');
+    expect(s.worlds.get('burst-b')!.groups.get('billing-invoices-0')?.drainingSince).toBeUndefined();
     await fresh.router.delete('billing-invoices-0');
     expect(s.worlds.get('burst-b')!.deleted).toEqual(['billing-invoices-0']);
     expect(fresh.providers.get('burst-a')).toBeUndefined();

@@ -86,6 +86,10 @@ export class BurstRouter implements BurstProvider {
     return this.#forGroup(name, 'marking the drain of').markDraining(name, since);
   }
 
+  resumeDraining(name: string): Promise<void> {
+    return this.#forGroup(name, 'ending the drain of').resumeDraining(name);
+  }
+
   async delete(name: string): Promise<void> {
     await this.#forGroup(name, 'deleting').delete(name);
     this.#location.delete(name);

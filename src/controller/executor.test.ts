@@ -137,6 +137,34 @@ describe('execution order', () => {
     expect(s.world.slices.get('shop/orders')).toEqual([]);
   });
 
+  it('a resumed group rejoins the EndpointSlice in the same tick, before any delete', async () => {
+    const policy = testPolicy(KEY, {
+      burst: { ...testPolicy(KEY).burst, endpointSlice: { serviceName: 'orders' } },
+    });
+    const s = setup(policy);
+    const groups = [group('orders-0', 0, { drainingSince: 1 }), group('orders-1', 1, { drainingSince: 1 })];
+    seed(s.aci, groups);
+    const journal: string[] = [];
+    s.cluster.journal = s.provider.journal = journal;
+    const report = await s.executor.execute(
+      s.input(
+        [
+          { kind: 'DeleteBurst', name: 'orders-1', reason: 'drained' },
+          { kind: 'ResumeBurst', name: 'orders-0', reason: 'needed again' },
+        ],
+        groups,
+      ),
+      allowed,
+    );
+    expect(report.outcomes.map((o) => [o.action.kind, o.result])).toEqual([
+      ['ResumeBurst', 'ok'],
+      ['DeleteBurst', 'ok'],
+    ]);
+    expect(journal).toEqual(['resumeDraining', 'syncEndpointSlice', 'delete']);
+    expect(s.aci.groups.get('orders-0')?.drainingSince).toBeUndefined();
+    expect(s.world.slices.get('shop/orders')?.map((a) => a.name)).toEqual(['orders-0']);
+  });
+
   it('never deletes a group whose drain failed in the same tick, but deletes the others', async () => {
     const s = setup();
     const groups = [group('orders-0', 0), group('orders-1', 1)];
@@ -177,6 +205,16 @@ describe('idempotency', () => {
     {
       what: 'draining a group that is gone',
       action: { kind: 'DrainBurst', name: 'orders-9', reason: 'stale' },
+      why: 'group orders-9 does not exist',
+    },
+    {
+      what: 'resuming a group that is not draining',
+      action: { kind: 'ResumeBurst', name: 'orders-1', reason: 'again' },
+      why: 'group orders-1 is not draining',
+    },
+    {
+      what: 'resuming a group that is gone',
+      action: { kind: 'ResumeBurst', name: 'orders-9', reason: 'stale' },
       why: 'group orders-9 does not exist',
     },
     { what: 'creating a group that exists', action: create(1), why: 'group orders-1 already exists' },

@@ -103,6 +103,7 @@ const PHASES: Action['kind'][] = [
   'SetPodDeletionCost',
   'ScaleDeployment',
   'DrainBurst',
+  'ResumeBurst',
   'DeleteBurst',
   'CreateBurst',
   'Emit',
@@ -241,6 +242,20 @@ export class Executor {
             throw error;
           }
           replica.drainingSince = since;
+        }),
+      ),
+    );
+
+    // 3b. Resumes: a draining group serves again (it rejoins the EndpointSlice below).
+    await Promise.all(
+      byKind('ResumeBurst').map((action) =>
+        run(action, async () => {
+          if (action.kind !== 'ResumeBurst') return;
+          const replica = burst.get(action.name);
+          if (!replica) return `group ${action.name} does not exist`;
+          if (replica.drainingSince === undefined) return `group ${action.name} is not draining`;
+          await this.#deps.provider.resumeDraining(action.name);
+          delete replica.drainingSince;
         }),
       ),
     );
@@ -447,6 +462,8 @@ export function describeAction(action: Action): string {
       return `created container group ${action.name}: ${action.reason}`;
     case 'DrainBurst':
       return `started draining container group ${action.name}: ${action.reason}`;
+    case 'ResumeBurst':
+      return `ended the drain of container group ${action.name}: ${action.reason}`;
     case 'DeleteBurst':
       return `deleted container group ${action.name}: ${action.reason}`;
     case 'SetPodDeletionCost':
@@ -468,6 +485,8 @@ function withSubject(action: Action, message: string): string {
         return { verb: `creating container group ${action.name}`, name: action.name };
       case 'DrainBurst':
         return { verb: `draining container group ${action.name}`, name: action.name };
+      case 'ResumeBurst':
+        return { verb: `ending the drain of container group ${action.name}`, name: action.name };
       case 'DeleteBurst':
         return { verb: `deleting container group ${action.name}`, name: action.name };
       case 'SetPodDeletionCost':

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { compilePolicy } from '../spec/compile.ts';
 import { exampleBurstScaler } from '../spec/example.ts';
+import { defaultBehavior } from './behavior.ts';
 import { decide } from './decide.ts';
 import {
   actionCounts,
@@ -463,6 +464,65 @@ describe('decide: scale-in and hand-back', () => {
   });
 });
 
+describe('decide: the ACI tier scales down on its own window (spec.burst.drain.scaleDownStabilizationSeconds)', () => {
+  // 6 VM pods and 6 ACI replicas serve 12; two minutes ago the metrics asked for 12, now for 9 (queue 90).
+  const snapshot = testSnapshot({
+    now: T0,
+    queue: 90,
+    pods: vmPods(6, T0),
+    burst: running(listPrice, 6, 30 * MINUTE),
+  });
+  const history = state({
+    lastDesired: 12,
+    mode: 'spill',
+    burstStartedAt: T0 - 30 * MINUTE,
+    burstBaseline: 6,
+    recommendations: [{ at: T0 - 2 * MINUTE, replicas: 12 }],
+  });
+
+  it.each([
+    ['0 s (the default): the 3 ACI replicas the metrics stopped asking for go at once', 0, 3],
+    ['60 s: the recommendation of 12 is older than the window, so they go', 60, 3],
+    ['180 s: the recommendation of 12 is inside the window, so they stay', 180, 0],
+    ["300 s, the behavior's window: ACI follows the HPA exactly", 300, 0],
+    ["longer than the behavior's window: the behavior's applies", 900, 0],
+  ])('%s', (_what, window, drained) => {
+    const policy = testPolicy({
+      behavior: defaultBehavior(),
+      burst: { drain: { scaleDownStabilizationSeconds: window } },
+    });
+    const d = decide(snapshot, policy, history, T0);
+    // The HPA's answer is untouched: desired stays at the 5-minute window's 12, the Deployment is not scaled.
+    expect(d.desiredReplicas).toBe(12);
+    expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([]);
+    expect(actionsOf(d.actions, 'DrainBurst')).toHaveLength(drained);
+    expect(d.aciReplicas).toBe(6 - drained);
+    const line = d.explanation.placement.find((l) => l.startsWith('ACI scale-down'));
+    if (drained > 0) expect(line).toContain(`${drained} ACI replica(s) held only by spec.behavior`);
+    else expect(line).toBeUndefined();
+  });
+
+  it('demand back within the grace period: the draining replicas are resumed, nothing is created', () => {
+    const policy = testPolicy({ behavior: defaultBehavior() });
+    const burst = [
+      ...running(listPrice, 3, 30 * MINUTE),
+      ...running(listPrice, 3, 30 * MINUTE, { drainingSince: T0 - 20 * SECOND }, 3),
+    ];
+    const back = testSnapshot({ now: T0, queue: 120, pods: vmPods(6, T0), burst });
+    const d = decide(back, policy, { ...history, lastDesired: 9 }, T0);
+    expect(d.desiredReplicas).toBe(12);
+    expect(actionCounts(changes(d))).toEqual({ ResumeBurst: 3 });
+    const names = burst.slice(3).map((g) => g.name);
+    expect(actionsOf(d.actions, 'ResumeBurst').map((a) => a.name)).toEqual(names);
+    expect(emits(d).find((e) => e.reason === 'ResumedACI')?.message).toBe(
+      `Resuming 3 draining ACI replica(s) (${names.join(', ')}): 6 needed on ACI again, and they still run.`,
+    );
+    // Executed, the next tick has nothing left to do.
+    const next = decide(applyActions(back, d.actions, T0), policy, d.state, T0 + 2 * SECOND);
+    expect(actionCounts(changes(next))).toEqual({});
+  });
+});
+
 describe('decide: failures and rollouts', () => {
   const spill = state({ lastDesired: 12, mode: 'spill', burstStartedAt: T0 - 10 * MINUTE, burstBaseline: 6 });
 
@@ -764,7 +824,12 @@ describe('decide: properties', () => {
         const { policy, snapshot, s } = build(w);
         const d = decide(snapshot, policy, s, T0);
         const perReplica = 0.0582984;
-        const spend = snapshot.burstSpendUSDPerHour ?? ownSpend(snapshot.burst);
+        // Drained groups this decision deletes stop billing before any create.
+        const deleted = new Set(actionsOf(d.actions, 'DeleteBurst').map((a) => a.name));
+        const leaving = ownSpend(
+          snapshot.burst.filter((g) => g.drainingSince !== undefined && deleted.has(g.name)),
+        );
+        const spend = (snapshot.burstSpendUSDPerHour ?? ownSpend(snapshot.burst)) - leaving;
         if (w.budget !== undefined && spend + perReplica > w.budget + 1e-9) {
           expect(actionsOf(d.actions, 'CreateBurst')).toEqual([]);
         }

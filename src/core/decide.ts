@@ -6,7 +6,7 @@
 import { burstReplicaHourUSD, duration, unitCosts, usd } from './cost-model.ts';
 import type { UnitCosts } from './cost-model.ts';
 import { forecastRemainingBurst, recordDemand, trackBurst } from './forecast.ts';
-import { burstCapacity, isLiveBurst, observeVm, place, releasedSlotsHeld } from './placement.ts';
+import { burstCapacity, isLiveBurst, isResumable, observeVm, place, releasedSlotsHeld } from './placement.ts';
 import type { Placement } from './placement.ts';
 import { assessFailures, planBursts, podDeletionCosts } from './plan.ts';
 import type { BurstPlan, FailureAssessment } from './plan.ts';
@@ -391,6 +391,16 @@ function actionEvents(
         (plan.rolling ? 'replaced by the new pod template.' : `${placement.aciKeep} needed on ACI.`),
     });
   }
+  if (plan.resumes.length > 0) {
+    events.push({
+      kind: 'Emit',
+      type: 'Normal',
+      reason: 'ResumedACI',
+      message:
+        `Resuming ${plan.resumes.length} draining ACI replica(s) (${plan.resumes.map((r) => r.name).join(', ')}): ` +
+        `${placement.aciTarget} needed on ACI again, and they still run.`,
+    });
+  }
   if (plan.drainedDeleted.length > 0) {
     events.push({
       kind: 'Emit',
@@ -434,7 +444,7 @@ function actionEvents(
  * docs/cost-model.md for the rules; `explanation` shows the arithmetic.
  *
  * Action order is the order to execute in: pod deletion costs (before any scale-in), failed/drained group
- * deletes, creates, the Deployment scale, drains, events, and the status patch last.
+ * deletes, resumed drains, creates, the Deployment scale, drains, events, and the status patch last.
  *
  * @throws RecommendInputError (from recommend) when the policy is malformed; nothing is changed then.
  */
@@ -447,7 +457,7 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
   const live = snapshot.burst.filter(isLiveBurst);
   const unscheduled = unscheduledPods(snapshot);
   const current = state.lastDesired ?? target.replicas + Math.max(0, live.length - unscheduled);
-  const rec = recommend({
+  const recInput: Parameters<typeof recommend>[0] = {
     now,
     currentReplicas: current,
     pods: snapshot.pods,
@@ -462,8 +472,26 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
       scaleEvents: state.scaleEvents,
       failures: state.failures,
     },
-  });
+  };
+  const rec = recommend(recInput);
   const D = Math.min(rec.replicas, policy.maxReplicas);
+  // The ACI tier's own, shorter scale-down window (spec.burst.drain.scaleDownStabilizationSeconds): the same
+  // recommendation with only that window changed; its state is not kept (the HPA's is).
+  const downWindow = policy.behavior.scaleDown.stabilizationWindowSeconds;
+  const aciWindow = Math.min(policy.burst.drain.scaleDownStabilizationSeconds, downWindow);
+  const aciDesired =
+    aciWindow < downWindow && rec.proposed < D
+      ? Math.min(
+          D,
+          recommend({
+            ...recInput,
+            behavior: {
+              ...policy.behavior,
+              scaleDown: { ...policy.behavior.scaleDown, stabilizationWindowSeconds: aciWindow },
+            },
+          }).replicas,
+        )
+      : D;
 
   // 2. What VMs serve, what a replica costs, what has failed.
   const unit = unitCosts({
@@ -508,12 +536,16 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
   const capacity = burstCapacity(snapshot, policy, unit, now, failures.blocked);
   const placement = place({
     desired: D,
+    aciDesired,
     vm,
     unit,
     forecast,
     policy,
     burstable,
     liveBurst: live.length,
+    resumableBurst: failures.blocked
+      ? 0
+      : snapshot.burst.filter((g) => isResumable(g, target.templateHash)).length,
     capacity,
     ...(state.mode ? { previousMode: state.mode } : {}),
   });
@@ -598,6 +630,7 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
   const actions: Action[] = [
     ...costs,
     ...plan.deletes,
+    ...plan.resumes,
     ...plan.creates,
     ...(scale ? [scale] : []),
     ...plan.drains,

@@ -124,6 +124,13 @@ export function isLiveBurst(group: BurstReplica): boolean {
   return group.drainingSince === undefined && group.state !== 'Failed' && group.state !== 'Stopped';
 }
 
+/** A draining group of the current template that still runs: it can serve again instead of a new group. */
+export function isResumable(group: BurstReplica, templateHash: string): boolean {
+  return (
+    group.drainingSince !== undefined && group.state === 'Running' && group.templateHash === templateHash
+  );
+}
+
 /** Why new ACI replicas are limited this tick. */
 export interface BurstLimit {
   kind: 'maxBurstReplicas' | 'budget' | 'quota' | 'notBurstable' | 'blocked';
@@ -157,9 +164,16 @@ export function burstCapacity(
   const billing = snapshot.burst.filter((g) => g.state !== 'Failed' && g.state !== 'Stopped');
   const ownSpend = billing.reduce((sum, g) => sum + burstReplicaHourUSD(g, snapshot.prices), 0);
   // Groups drained for their grace period are deleted this tick (before any create): they stop billing now.
+  // A running one of the current template may be resumed instead, so it is not counted as leaving.
   const graceMs = policy.burst.drain.gracePeriodSeconds * 1000;
+  const templateHash = snapshot.target?.templateHash;
   const leaving = billing
-    .filter((g) => g.drainingSince !== undefined && now - g.drainingSince >= graceMs)
+    .filter(
+      (g) =>
+        g.drainingSince !== undefined &&
+        now - g.drainingSince >= graceMs &&
+        (templateHash === undefined || !isResumable(g, templateHash)),
+    )
     .reduce((sum, g) => sum + burstReplicaHourUSD(g, snapshot.prices), 0);
   const spend = Math.max(0, (snapshot.burstSpendUSDPerHour ?? ownSpend) - leaving);
   let newAllowed = Infinity;
@@ -198,6 +212,11 @@ export function burstCapacity(
 
 export interface PlacementInput {
   desired: number;
+  /**
+   * Desired replicas under the ACI tier's shorter scale-down window (≤ desired): replicas that only the
+   * behavior's window still holds are not kept on ACI. @default desired
+   */
+  aciDesired?: number;
   vm: VmView;
   unit: UnitCosts;
   forecast: Forecast;
@@ -205,6 +224,8 @@ export interface PlacementInput {
   burstable: boolean;
   /** Live ACI groups (any template). */
   liveBurst: number;
+  /** Draining groups of the current template still running: they can serve again without a create. */
+  resumableBurst?: number;
   capacity: BurstCapacity;
   previousMode?: PlacementMode;
 }
@@ -301,11 +322,11 @@ export function place(input: PlacementInput): Placement {
       message: `spec.burst.maxBurstReplicas is ${maxBurst}`,
     });
   }
-  const byCapacity = input.liveBurst + capacity.newAllowed;
+  const byCapacity = input.liveBurst + (input.resumableBurst ?? 0) + capacity.newAllowed;
   if (aciTarget > byCapacity) {
     aciTarget = Math.max(0, byCapacity);
     for (const limit of capacity.limits) {
-      if (input.liveBurst + limit.allowsNew < aciWanted) limitedBy.push(limit);
+      if (input.liveBurst + (input.resumableBurst ?? 0) + limit.allowsNew < aciWanted) limitedBy.push(limit);
     }
   }
   if (!input.burstable && need > 0) {
@@ -313,7 +334,11 @@ export function place(input: PlacementInput): Placement {
   }
   const spilledOnAci = Math.min(spilled, aciTarget);
   const deploymentReplicas = D - spilledOnAci;
-  const aciKeep = Math.min(input.liveBurst, maxBurst, Math.max(aciTarget, D - vm.ready));
+  // ACI bills per second: replicas only the behavior's scale-down window still holds leave ACI first.
+  const aciDesired = Math.min(D, input.aciDesired ?? D);
+  const letGo = Math.min(aciTarget, D - aciDesired);
+  aciTarget -= letGo;
+  const aciKeep = Math.min(input.liveBurst, maxBurst, Math.max(aciTarget, aciDesired - vm.ready));
 
   // Mode: spill when the overflow stays on ACI with no new node; bridge while ACI covers replicas that VM
   // capacity will take (arriving or new nodes, or VM pods not Ready yet); none when ACI serves nothing.
@@ -357,6 +382,13 @@ export function place(input: PlacementInput): Placement {
           ? `, ${aciKeep} kept until VM pods taking over are Ready (${vm.ready} Ready of ${D})`
           : '') +
         '.',
+    );
+  }
+  if (letGo > 0) {
+    placementLines.push(
+      `ACI scale-down: the metrics asked for ${aciDesired} replicas within spec.burst.drain.scaleDownStabilizationSeconds; ` +
+        `${letGo} ACI replica(s) held only by spec.behavior's longer scale-down window are let go (a drained replica ` +
+        `that still runs is resumed if demand returns).`,
     );
   }
   if (spilled > spilledOnAci) {

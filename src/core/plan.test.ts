@@ -278,3 +278,96 @@ describe('podDeletionCosts', () => {
     expect(podDeletionCosts(pods, 'x').map((c) => [c.pod, c.cost])).toEqual([['orders-worker-1', 1]]);
   });
 });
+
+describe('planBursts: draining groups that still run are resumed before anything is created', () => {
+  const draining = (index: number, fields: Partial<BurstReplica> = {}) =>
+    g(index, { drainingSince: T0 - 20 * SECOND, ...fields });
+  const kinds = (plan: ReturnType<typeof planBursts>) => ({
+    resumed: plan.resumes.map((a) => a.name),
+    created: plan.creates.length,
+    deleted: plan.deletes.map((a) => a.name),
+  });
+  const name = (index: number) => `shop-orders-worker-x-${index}`;
+
+  it.each([
+    [
+      'two wanted back: both draining groups resume, none is created',
+      [g(0), draining(1), draining(2)],
+      { target: 3 },
+      { resumed: [name(1), name(2)], created: 0, deleted: [] },
+    ],
+    [
+      'more wanted than are draining: the draining one resumes, the rest are created',
+      [g(0), draining(1)],
+      { target: 4 },
+      { resumed: [name(1)], created: 2, deleted: [] },
+    ],
+    [
+      'no room in budget or quota: a resume still happens (it adds no spend and no cores)',
+      [g(0), draining(1)],
+      { target: 3, newAllowed: 0 },
+      { resumed: [name(1)], created: 0, deleted: [] },
+    ],
+    [
+      'past its grace: resumed instead of deleted when needed',
+      [g(0), draining(1, { drainingSince: T0 - 5 * MINUTE })],
+      { target: 2 },
+      { resumed: [name(1)], created: 0, deleted: [] },
+    ],
+    [
+      'past its grace and not needed: deleted as before',
+      [g(0), draining(1, { drainingSince: T0 - 5 * MINUTE })],
+      { target: 1 },
+      { resumed: [], created: 0, deleted: [name(1)] },
+    ],
+    [
+      'an old pod template is never resumed: a new group of the current one is created',
+      [g(0), draining(1, { templateHash: 'tpl-0' })],
+      { target: 2 },
+      { resumed: [], created: 1, deleted: [] },
+    ],
+    [
+      'a failed draining group is not resumed: it is deleted and replaced',
+      [g(0), draining(1, { state: 'Failed', ready: false })],
+      { target: 2 },
+      { resumed: [], created: 1, deleted: [name(1)] },
+    ],
+    [
+      'maxBurstReplicas bounds resumes too',
+      [g(0), draining(1), draining(2)],
+      { target: 3, maxBurstReplicas: 2 },
+      { resumed: [name(1)], created: 0, deleted: [] },
+    ],
+    [
+      'a stopped rollout (blocked) resumes nothing',
+      [
+        g(0),
+        draining(1),
+        g(2, { state: 'Failed', ready: false, failureReason: 'InaccessibleImage', createdAt: T0 - MINUTE }),
+      ],
+      { target: 2 },
+      { resumed: [], created: 0, deleted: [] },
+    ],
+  ])('%s', (_what, groups, fields, expected) => {
+    const plan = planBursts(planInput(groups, { keep: 0, ...fields }));
+    expect(kinds(plan)).toEqual(expected);
+    expect(plan.liveAfter).toBe(
+      groups.filter((x) => x.drainingSince === undefined && x.state !== 'Failed').length +
+        expected.resumed.length +
+        expected.created,
+    );
+  });
+
+  it('the preferred region and Ready groups come back first', () => {
+    const plan = planBursts(
+      planInput([draining(0, { region: 'eastus2' }), draining(1, { ready: false }), draining(2)], {
+        target: 1,
+        keep: 0,
+      }),
+    );
+    expect(plan.resumes.map((a) => a.name)).toEqual([name(2)]);
+    expect(plan.lines).toContain(
+      'Resuming 1 draining ACI replica(s) instead of creating new ones: they still run, so they serve at once and add no start time.',
+    );
+  });
+});

@@ -5,7 +5,7 @@
  * Pure: groups and counts in, actions with reasons out.
  */
 import { burstGroupName } from './naming.ts';
-import { isLiveBurst } from './placement.ts';
+import { isLiveBurst, isResumable } from './placement.ts';
 import type { Action, BurstFailureRecord, BurstReplica, PodInfo, ScalerKey } from './types.ts';
 
 /** Failures remembered this long, for backoff and for stopping a rollout. */
@@ -27,6 +27,7 @@ export const BACKOFF_MAX_SECONDS = 300;
 const CREATE = 'CreateBurst';
 type CreateAction = Extract<Action, { kind: typeof CREATE }>;
 type GroupAction = Extract<Action, { kind: 'DrainBurst' | 'DeleteBurst' }>;
+type ResumeAction = Extract<Action, { kind: 'ResumeBurst' }>;
 
 export function isPermanentFailure(reason: string | undefined): boolean {
   return reason !== undefined && PERMANENT_FAILURE_REASONS.some((r) => reason.includes(r));
@@ -157,6 +158,8 @@ export interface BurstPlanInput {
 export interface BurstPlan {
   creates: CreateAction[];
   drains: GroupAction[];
+  /** Draining groups that serve again instead of new ones being created. */
+  resumes: ResumeAction[];
   deletes: GroupAction[];
   /** Names of drained groups deleted this tick. */
   drainedDeleted: string[];
@@ -240,32 +243,140 @@ export function planBursts(input: BurstPlanInput): BurstPlan {
             ? ' and runs an old pod template'
             : '; a replacement is created if still needed'),
       });
-    } else if (group.drainingSince !== undefined) {
-      const drainedFor = (now - group.drainingSince) / 1000;
-      if (drainedFor >= input.gracePeriodSeconds) {
-        drainedDeleted.push(group.name);
-        deletes.push({
-          kind: 'DeleteBurst',
-          name: group.name,
-          reason: `ACI group ${group.name} drained for ${Math.floor(drainedFor)} s (grace ${input.gracePeriodSeconds} s)`,
-        });
-      }
     }
   }
 
-  const live = groups.filter(isLiveBurst);
-  const old = live.filter((g) => g.templateHash !== templateHash);
-  const current = live.filter((g) => g.templateHash === templateHash);
   const blocked = failures.blocked !== undefined;
-  const rolling = old.length > 0 && !blocked;
   const target = Math.min(input.target, input.maxBurstReplicas);
-  const keep = Math.max(input.keep, target);
-  const order = removalOrder(live, templateHash, input.regions[0]);
-  const removed = new Set<string>();
-  let protectedByLifetime = 0;
+  const keepAtLeast = Math.max(input.keep, target);
+  const oldEnough = (g: BurstReplica) => now - g.createdAt >= input.minBurstLifetimeSeconds * 1000;
+  // Draining groups of the current template that still run come back before anything is created: they
+  // serve at once and cost nothing more (they bill until deleted anyway), so neither budget, quota nor the
+  // replacement backoff holds them. A resumed group counts as live.
+  const resumable = removalOrder(
+    groups.filter((g) => isResumable(g, templateHash)),
+    templateHash,
+    input.regions[0],
+  ).reverse();
+  const liveBefore = groups.filter(isLiveBurst);
 
-  const remove = (group: BurstReplica, why: string) => {
-    removed.add(group.name);
+  /** Removals and the room left for additions, with the first `resumedCount` resumable groups live again. */
+  const removalsWith = (resumedCount: number) => {
+    const back = resumable.slice(0, resumedCount).map(({ drainingSince: _drain, ...serving }) => serving);
+    const live = [...liveBefore, ...back];
+    const old = live.filter((g) => g.templateHash !== templateHash);
+    const current = live.filter((g) => g.templateHash === templateHash);
+    const rolling = old.length > 0 && !blocked;
+    const keep = keepAtLeast;
+    const order = removalOrder(live, templateHash, input.regions[0]);
+    const removedGroups: BurstReplica[] = [];
+    const removed = new Set<string>();
+    let protectedByLifetime = 0;
+    const remove = (group: BurstReplica) => {
+      removed.add(group.name);
+      removedGroups.push(group);
+    };
+    // How many groups may be added once `removedCount` live groups are removed: up to the target (within
+    // target + maxSurge while rolling) and maxBurstReplicas; new ones also within budget and quota.
+    const room = (removedCount: number): number => {
+      if (!input.allowCreate || blocked) return 0;
+      const liveLeft = live.length - removedCount;
+      const wanted = rolling
+        ? Math.min(target - current.length, target + Math.max(input.maxSurge, 0) - liveLeft)
+        : target - current.length;
+      return Math.max(0, Math.min(wanted, input.maxBurstReplicas - liveLeft));
+    };
+    const creatable = (removedCount: number): number => Math.min(room(removedCount), input.newAllowed);
+
+    let rolledOut = 0;
+    if (rolling) {
+      // Old groups go while Ready groups stay ≥ keep − maxUnavailable. Not-Ready old groups serve nothing,
+      // but they go only as far as new groups replace them this tick (or they are beyond `keep`): when budget
+      // or quota allow no new group, deleting them would only lose capacity that is about to start.
+      const readyTotal = live.filter((g) => g.ready).length;
+      const readyRemovable = Math.max(0, readyTotal - Math.max(0, keep - Math.max(input.maxUnavailable, 0)));
+      const pickOld = (notReadyLimit: number): BurstReplica[] => {
+        const picked: BurstReplica[] = [];
+        let notReady = 0;
+        let ready = 0;
+        for (const group of order) {
+          if (group.templateHash === templateHash) continue;
+          if (!group.ready && notReady < notReadyLimit) {
+            picked.push(group);
+            notReady++;
+          } else if (group.ready && ready < readyRemovable) {
+            picked.push(group);
+            ready++;
+          }
+        }
+        return picked;
+      };
+      const unbounded = pickOld(Infinity);
+      const replaced = creatable(unbounded.length);
+      const picked = pickOld(replaced + Math.max(0, live.length - keep));
+      for (const group of picked) remove(group);
+      rolledOut = picked.length;
+      let excess = current.length - keep;
+      for (const group of order) {
+        if (excess <= 0) break;
+        if (group.templateHash !== templateHash || removed.has(group.name)) continue;
+        if (!oldEnough(group)) {
+          protectedByLifetime++;
+          continue;
+        }
+        remove(group);
+        excess--;
+      }
+    } else {
+      let excess = live.length - keep;
+      for (const group of order) {
+        if (excess <= 0) break;
+        if (!oldEnough(group)) {
+          protectedByLifetime++;
+          continue;
+        }
+        remove(group);
+        excess--;
+      }
+    }
+    return {
+      live,
+      old,
+      current,
+      rolling,
+      keep,
+      removedGroups,
+      rolledOut,
+      protectedByLifetime,
+      room: room(removed.size),
+      creatable: creatable(removed.size),
+    };
+  };
+
+  // Resume as many as the room after removals allows; removals depend on what is live, so repeat until the
+  // room is used (each round resumes more, so this ends within resumable.length rounds).
+  let resumedCount = 0;
+  let round = removalsWith(0);
+  while (resumedCount < resumable.length && round.room > 0) {
+    resumedCount = Math.min(resumable.length, resumedCount + round.room);
+    round = removalsWith(resumedCount);
+  }
+  const { live, old, current, rolling, keep, rolledOut, protectedByLifetime } = round;
+  const resumes: ResumeAction[] = resumable.slice(0, resumedCount).map((group, i) => ({
+    kind: 'ResumeBurst',
+    name: group.name,
+    reason:
+      `${target} ACI replicas wanted, ${current.length - resumedCount + i} running or starting; ` +
+      `${group.name} is still running in its drain, so it serves again instead of a new group starting`,
+  }));
+  const resumed = new Set(resumes.map((r) => r.name));
+  const removed = new Set(round.removedGroups.map((g) => g.name));
+  for (const group of round.removedGroups) {
+    const why = old.includes(group)
+      ? `pod template changed to ${templateHash}`
+      : rolling
+        ? `${keep} ACI replicas needed`
+        : `${keep} ACI replicas needed, ${live.length} running or starting`;
     if (group.state === 'Pending') {
       deletes.push({
         kind: 'DeleteBurst',
@@ -279,75 +390,24 @@ export function planBursts(input: BurstPlanInput): BurstPlan {
         reason: `${why}; draining ${group.name} (out of endpoints, deleted after ${input.gracePeriodSeconds} s)`,
       });
     }
-  };
-  const oldEnough = (g: BurstReplica) => now - g.createdAt >= input.minBurstLifetimeSeconds * 1000;
+  }
 
-  // How many groups may be created once `removedCount` live groups are removed: up to the target (within
-  // target + maxSurge while rolling), maxBurstReplicas, budget and quota.
-  const creatable = (removedCount: number): number => {
-    if (!input.allowCreate || blocked) return 0;
-    const liveLeft = live.length - removedCount;
-    const wanted = rolling
-      ? Math.min(target - current.length, target + Math.max(input.maxSurge, 0) - liveLeft)
-      : target - current.length;
-    return Math.max(0, Math.min(wanted, input.maxBurstReplicas - liveLeft, input.newAllowed));
-  };
-
-  // Removals.
-  let rolledOut = 0;
-  if (rolling) {
-    // Old groups go while Ready groups stay ≥ keep − maxUnavailable. Not-Ready old groups serve nothing, but
-    // they go only as far as new groups replace them this tick (or they are beyond `keep`): when budget or
-    // quota allow no new group, deleting them would only lose capacity that is about to start.
-    const readyTotal = live.filter((g) => g.ready).length;
-    const readyRemovable = Math.max(0, readyTotal - Math.max(0, keep - Math.max(input.maxUnavailable, 0)));
-    const pickOld = (notReadyLimit: number): BurstReplica[] => {
-      const picked: BurstReplica[] = [];
-      let notReady = 0;
-      let ready = 0;
-      for (const group of order) {
-        if (group.templateHash === templateHash) continue;
-        if (!group.ready && notReady < notReadyLimit) {
-          picked.push(group);
-          notReady++;
-        } else if (group.ready && ready < readyRemovable) {
-          picked.push(group);
-          ready++;
-        }
-      }
-      return picked;
-    };
-    const unbounded = pickOld(Infinity);
-    const replaced = creatable(unbounded.length);
-    const picked = pickOld(replaced + Math.max(0, live.length - keep));
-    for (const group of picked) remove(group, `pod template changed to ${templateHash}`);
-    rolledOut = picked.length;
-    let excess = current.length - keep;
-    for (const group of order) {
-      if (excess <= 0) break;
-      if (group.templateHash !== templateHash || removed.has(group.name)) continue;
-      if (!oldEnough(group)) {
-        protectedByLifetime++;
-        continue;
-      }
-      remove(group, `${keep} ACI replicas needed`);
-      excess--;
-    }
-  } else {
-    let excess = live.length - keep;
-    for (const group of order) {
-      if (excess <= 0) break;
-      if (!oldEnough(group)) {
-        protectedByLifetime++;
-        continue;
-      }
-      remove(group, `${keep} ACI replicas needed, ${live.length} running or starting`);
-      excess--;
+  // Drained groups past their grace are deleted, unless resumed above.
+  for (const group of groups) {
+    if (group.drainingSince === undefined || isFailed(group) || resumed.has(group.name)) continue;
+    const drainedFor = (now - group.drainingSince) / 1000;
+    if (drainedFor >= input.gracePeriodSeconds) {
+      drainedDeleted.push(group.name);
+      deletes.push({
+        kind: 'DeleteBurst',
+        name: group.name,
+        reason: `ACI group ${group.name} drained for ${Math.floor(drainedFor)} s (grace ${input.gracePeriodSeconds} s)`,
+      });
     }
   }
 
   // Creates, counted after removals: a group removed this tick frees its surge and maxBurstReplicas room.
-  let createCount = creatable(removed.size);
+  let createCount = round.creatable;
   if (createCount > 0 && failures.backoffUntil !== undefined && failures.backoffUntil > now) {
     lines.push(
       `Backing off after ${failures.records.length} ACI failures in ${FAILURE_WINDOW_SECONDS / 60} min: ` +
@@ -376,6 +436,12 @@ export function planBursts(input: BurstPlanInput): BurstPlan {
         `(maxSurge ${input.maxSurge}, maxUnavailable ${input.maxUnavailable}).`,
     );
   }
+  if (resumes.length > 0) {
+    lines.push(
+      `Resuming ${resumes.length} draining ACI replica(s) instead of creating new ones: they still run, so they ` +
+        `serve at once and add no start time.`,
+    );
+  }
   if (protectedByLifetime > 0) {
     lines.push(
       `${protectedByLifetime} ACI replica(s) not removed yet: younger than drain.minBurstLifetimeSeconds (${input.minBurstLifetimeSeconds} s).`,
@@ -385,6 +451,7 @@ export function planBursts(input: BurstPlanInput): BurstPlan {
   return {
     creates,
     drains,
+    resumes,
     deletes,
     drainedDeleted,
     liveAfter: live.length - removed.size + creates.length,

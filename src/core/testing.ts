@@ -94,7 +94,12 @@ export function testPolicy(
         ...(burst.aci as Partial<Policy['burst']['aci']> | undefined),
       },
       maxBurstReplicas: burst.maxBurstReplicas ?? 200,
-      drain: { gracePeriodSeconds: 60, minBurstLifetimeSeconds: 60, ...burst.drain },
+      drain: {
+        gracePeriodSeconds: 60,
+        minBurstLifetimeSeconds: 60,
+        scaleDownStabilizationSeconds: 0,
+        ...burst.drain,
+      },
     },
     cost: {
       vm: { ...cost.vm, ...overrides.vm },
@@ -234,6 +239,9 @@ export function applyActions(snapshot: Snapshot, actions: Action[], now: number)
         break;
       case 'DrainBurst':
         for (const g of next.burst) if (g.name === action.name) g.drainingSince ??= now;
+        break;
+      case 'ResumeBurst':
+        for (const g of next.burst) if (g.name === action.name) delete g.drainingSince;
         break;
       case 'DeleteBurst':
         next.burst = next.burst.filter((g) => g.name !== action.name);

@@ -93,7 +93,12 @@ export interface BurstPolicy {
   provider: 'aci';
   aci: AciPolicy;
   maxBurstReplicas: number;
-  drain: { gracePeriodSeconds: number; minBurstLifetimeSeconds: number };
+  drain: {
+    gracePeriodSeconds: number;
+    minBurstLifetimeSeconds: number;
+    /** Scale-down stabilization window of the ACI tier (the smaller of it and the behavior's applies). */
+    scaleDownStabilizationSeconds: number;
+  };
   /** Publish Ready ACI replicas' IPs in an EndpointSlice for this Service (VNet only). */
   endpointSlice?: { serviceName: string };
 }
@@ -403,6 +408,8 @@ export type Action =
       reason: string;
     }
   | { kind: 'DrainBurst'; name: string; reason: string }
+  /** Ends the drain of a group that is still running: it rejoins the Service and counts as live again. */
+  | { kind: 'ResumeBurst'; name: string; reason: string }
   | { kind: 'DeleteBurst'; name: string; reason: string }
   | { kind: 'SetPodDeletionCost'; pod: string; cost: number; reason: string }
   | { kind: 'PatchStatus'; status: ScalerStatus; reason: string }

@@ -88,6 +88,7 @@ export function memoizeTemplateChecks(provider: BurstProvider): BurstProvider {
     listOwned: () => provider.listOwned(),
     create: (request) => provider.create(request),
     markDraining: (name, since) => provider.markDraining(name, since),
+    resumeDraining: (name) => provider.resumeDraining(name),
     delete: (name) => provider.delete(name),
     quota: (region) => provider.quota(region),
     checkBurstable(template) {

@@ -253,6 +253,9 @@ function compileBurst(spec: BurstScalerSpec, issues: SpecIssue[]): Policy['burst
         spec.burst.drain?.gracePeriodSeconds ?? SPEC_DEFAULTS.burst.drain.gracePeriodSeconds,
       minBurstLifetimeSeconds:
         spec.burst.drain?.minBurstLifetimeSeconds ?? SPEC_DEFAULTS.burst.drain.minBurstLifetimeSeconds,
+      scaleDownStabilizationSeconds:
+        spec.burst.drain?.scaleDownStabilizationSeconds ??
+        SPEC_DEFAULTS.burst.drain.scaleDownStabilizationSeconds,
     },
     ...(spec.burst.endpointSlice && { endpointSlice: { serviceName: spec.burst.endpointSlice.serviceName } }),
   };

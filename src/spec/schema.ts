@@ -110,6 +110,8 @@ export const SPEC_DEFAULTS = {
       gracePeriodSeconds: 60,
       /** @default 60 */
       minBurstLifetimeSeconds: 60,
+      /** @default 0 */
+      scaleDownStabilizationSeconds: 0,
     },
   },
   /** A Standard_D4s_v5 node and ACI Linux, at East US list prices. */
@@ -424,6 +426,18 @@ const DrainSchema = Type.Object(
         description:
           'An ACI replica runs at least this long before it may be drained, so replicas are not created and removed in flapping load.',
         default: SPEC_DEFAULTS.burst.drain.minBurstLifetimeSeconds,
+      }),
+    ),
+    scaleDownStabilizationSeconds: Type.Optional(
+      Count({
+        maximum: 3600,
+        description:
+          'Scale-down stabilization window for ACI replicas: an ACI replica is let go once the metrics have not asked ' +
+          'for it for this long, instead of after spec.behavior.scaleDown.stabilizationWindowSeconds (the smaller of ' +
+          'the two applies). ACI bills per second and a drained replica that still runs is resumed if demand returns, ' +
+          'so holding idle ACI replicas for the HPA’s 5 minutes only costs money; the desired count, the Deployment ' +
+          'and VM pods keep the behavior’s window. Set it to the behavior’s window to make ACI follow the HPA exactly.',
+        default: SPEC_DEFAULTS.burst.drain.scaleDownStabilizationSeconds,
       }),
     ),
   },

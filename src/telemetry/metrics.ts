@@ -130,6 +130,7 @@ const ACTION_KINDS: Action['kind'][] = [
   'ScaleDeployment',
   'CreateBurst',
   'DrainBurst',
+  'ResumeBurst',
   'DeleteBurst',
   'SetPodDeletionCost',
   'PatchStatus',

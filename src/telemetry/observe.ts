@@ -44,6 +44,7 @@ const CREATE_EVENTS = ['RollingACI', 'BridgingOnACI', 'SpillingToACI'];
  * | ScaleDeployment | ScaleUp, ScaleDown |
  * | CreateBurst | SpillingToACI, BridgingOnACI, RollingACI (the decision's own event reason) |
  * | DrainBurst | ScaleIn, RollingACI (old pod template), TargetNotFound |
+ * | ResumeBurst | ScaleUp (a draining group serves again instead of a new one) |
  * | DeleteBurst | Drained, ReplicaFailed, ReplicaStopped, NotStarted, TargetNotFound |
  * | SetPodDeletionCost | ScaleIn |
  * | Emit | the event's reason (ScaledDeployment, ACIReplicaFailed, BudgetExhausted, …) |
@@ -96,6 +97,9 @@ export function decisionReasons(decision: Decision, snapshot: Snapshot): Decisio
         out.push({ kind: action.kind, reason });
         break;
       }
+      case 'ResumeBurst':
+        out.push({ kind: action.kind, reason: 'ScaleUp' });
+        break;
       case 'SetPodDeletionCost':
         out.push({ kind: action.kind, reason: 'ScaleIn' });
         break;

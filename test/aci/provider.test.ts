@@ -98,6 +98,29 @@ describe('lifecycle through the SDK and the HTTP face', () => {
     expect((await after.list(scaler))[2]!.drainingSince).toBe(adopted[2]!.drainingSince);
   });
 
+  it('ends a drain: the tag goes (other tags stay), the group lists as live again, and a repeat writes nothing', async () => {
+    const provider = h.provider();
+    const name = burstGroupName(scaler, 3);
+    await provider.create(createRequest(3));
+    await provider.markDraining(name, h.clock.now());
+    const tagsBefore = h.model.inventory().find((g) => g.name === name)!.tags;
+    const patches = () => h.face.requests.filter((r) => r.method === 'PATCH').length;
+    const patchesBefore = patches();
+
+    await provider.resumeDraining(name);
+    expect(patches()).toBe(patchesBefore + 1);
+    const tagsAfter = h.model.inventory().find((g) => g.name === name)!.tags;
+    expect(tagsAfter).toEqual(
+      Object.fromEntries(Object.entries(tagsBefore).filter(([k]) => k !== TAG.drainingSince)),
+    );
+    const listed = (await h.provider().list(scaler)).find((r) => r.name === name)!;
+    expect(listed.drainingSince).toBeUndefined();
+
+    await provider.resumeDraining(name); // not draining: nothing to write
+    await provider.resumeDraining(burstGroupName(scaler, 42)); // gone: nothing to write, no error
+    expect(patches()).toBe(patchesBefore + 1);
+  });
+
   it('creates the same name once when asked twice at the same time', async () => {
     const provider = h.provider();
     const [a, b] = await Promise.all([provider.create(createRequest(4)), provider.create(createRequest(4))]);

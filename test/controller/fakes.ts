@@ -45,6 +45,7 @@ export const never = <T>(): Promise<T> => new Promise<T>(() => undefined);
 export const ACTION_WRITES = new Set([
   'create',
   'markDraining',
+  'resumeDraining',
   'delete',
   'scaleTarget',
   'setPodDeletionCost',
@@ -482,6 +483,13 @@ export class FakeProvider implements BurstProvider {
     });
   }
 
+  resumeDraining(name: string): Promise<void> {
+    return this.#write('resumeDraining', [name], () => {
+      const group = this.world.groups.get(name);
+      if (group) delete group.drainingSince;
+    });
+  }
+
   delete(name: string): Promise<void> {
     return this.#write('delete', [name], () => {
       if (this.world.groups.delete(name)) this.world.deleted.push(name);
@@ -632,7 +640,7 @@ export function testPolicy(key: ScalerKey, overrides: Partial<Policy> = {}): Pol
         spotFallbackToRegular: true,
       },
       maxBurstReplicas: 20,
-      drain: { gracePeriodSeconds: 30, minBurstLifetimeSeconds: 0 },
+      drain: { gracePeriodSeconds: 30, minBurstLifetimeSeconds: 0, scaleDownStabilizationSeconds: 0 },
     },
     cost: {
       ...listPriceCost(),
