@@ -31,8 +31,40 @@ describe('clairvoyantBound (work × cheapest replica-second)', () => {
     const messages = arrivals.reduce((a, b) => a + b, 0);
     const bound = clairvoyantBound(arrivals, scenario);
     expect(bound.marginal.where).toBe(where);
-    expect(bound.costUSD).toBeCloseTo(messages * rate(scenario), 12);
+    expect(bound.workOnlyUSD).toBeCloseTo(messages * rate(scenario), 12);
     expect(bound.workReplicaSeconds).toBeCloseTo(messages / scenario.serviceRate, 9);
+  });
+
+  it.each([
+    {
+      case: 'list prices, a busy hour: the pool node is paid and its 3 slots serve at a VM slot’s price, not ACI’s',
+      discount: 0,
+      perSecond: 30,
+      expected: (s: Scenario) => 3600 * nodeSecondUSD(s) + (30 - 3) * 3600 * aciReplicaSecondUSD(s),
+    },
+    {
+      case: 'list prices, a quiet hour (2 replicas of work): the pool node is paid whole',
+      discount: 0,
+      perSecond: 2,
+      expected: (s: Scenario) => 3600 * nodeSecondUSD(s),
+    },
+    {
+      case: 'VMs −30 %, a busy hour: the pool changes nothing (a VM slot is the cheapest anyway)',
+      discount: 30,
+      perSecond: 30,
+      expected: (s: Scenario) => 30 * 3600 * (nodeSecondUSD(s) / 3),
+    },
+  ])('the node pool’s minimum: $case', ({ discount, perSecond, expected }) => {
+    const scenario = withDiscount(discount);
+    const arrivals = new Float64Array(3600).fill(perSecond);
+    const bound = clairvoyantBound(arrivals, scenario);
+    expect(bound.pool).toEqual({
+      nodes: 1,
+      costUSD: 3600 * nodeSecondUSD(scenario),
+      replicaSeconds: 3 * 3600,
+    });
+    expect(bound.costUSD).toBeCloseTo(expected(scenario), 12);
+    expect(bound.costUSD).toBeGreaterThanOrEqual(bound.workOnlyUSD - 1e-12);
   });
 
   it.each([1, 10, 60, 600])('does not depend on the SLO (%i s): it bounds every service level', (slo) => {
