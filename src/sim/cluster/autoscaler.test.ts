@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../clock.ts';
 import { defaultScenario } from '../scenario.ts';
 import type { Scenario } from '../scenario.ts';
+import { ClusterAutoscaler } from './autoscaler.ts';
+import type { AutoscaledCluster } from './autoscaler.ts';
 import { SimCluster } from './cluster.ts';
 
 const T0 = Date.UTC(2026, 0, 5, 0, 0, 0);
@@ -122,5 +124,54 @@ describe('cluster autoscaler (10 s scan, provision delay, 10 min unneeded below 
     // One initial node for 100 s, one added at the first scan (t = 1 s) for 99 s.
     expect(cluster.nodeSeconds(T0, T0 + 100_000)).toBe(199);
     expect(cluster.vmCostUSD(T0, T0 + 100_000)).toBeCloseTo((199 * scenario.node.hourlyUSD) / 3600, 10);
+  });
+});
+
+describe('ClusterAutoscaler scale-down: which nodes are unneeded', () => {
+  /** A fake cluster of Ready nodes of 3 slots (3.4 vCPU, 13.6 GiB, pods of 1 vCPU / 2 GiB) that records calls. */
+  function fake(pods: Record<string, number>) {
+    const calls: [string, number | undefined][] = [];
+    const nodes = Object.entries(pods)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, count]) => ({
+        name,
+        ready: true,
+        deleting: false,
+        createdAt: 0,
+        alloc: { cpu: 3.4, memoryGiB: 13.6, pods: 30 },
+        used: { cpu: count, memoryGiB: 2 * count, pods: count },
+      }));
+    const cluster: AutoscaledCluster = {
+      nodes: () => nodes,
+      unschedulablePods: () => 0,
+      podsOn: (name) => pods[name] ?? 0,
+      slotsPerNode: () => 3,
+      requests: () => ({ cpu: 1, memoryGiB: 2 }),
+      addNode: () => undefined,
+      removeNode: () => undefined,
+      setUnneeded: (name, since) => void calls.push([name, since]),
+    };
+    return { cluster, calls };
+  }
+
+  it.each<{ case: string; pods: Record<string, number>; unneeded: string[] }>([
+    {
+      case: 'pods of the emptiest node go to the fullest with room',
+      pods: { a: 1, b: 1, c: 3 },
+      unneeded: ['a'],
+    },
+    {
+      case: 'an empty node first, then one whose pod fits',
+      pods: { a: 1, b: 2, c: 0 },
+      unneeded: ['c', 'a'],
+    },
+    { case: 'ties by name; a node unneeded takes no pods', pods: { c: 1, a: 1, b: 1 }, unneeded: ['a', 'b'] },
+    { case: 'no room anywhere', pods: { a: 1, b: 3, c: 3 }, unneeded: [] },
+    { case: 'moved pods use up the room', pods: { a: 1, b: 1, c: 1, d: 1, e: 3 }, unneeded: ['a', 'b', 'd'] },
+  ])('$case', ({ pods, unneeded }) => {
+    const { cluster, calls } = fake(pods);
+    new ClusterAutoscaler(defaultScenario().autoscaler, { minNodes: 0, maxNodes: 10 }).scan(cluster, 5000);
+    expect(calls.filter(([, since]) => since !== undefined).map(([name]) => name)).toEqual(unneeded);
+    expect(calls.map(([name]) => name).sort()).toEqual(Object.keys(pods).sort());
   });
 });

@@ -20,7 +20,7 @@ import { freeSlots, type Requests, type SchedNode } from './scheduler.ts';
 
 /** What the autoscaler needs from the cluster. */
 export interface AutoscaledCluster {
-  /** Real (not virtual) nodes that exist, sorted by name. */
+  /** Real (not virtual) nodes that exist, sorted by name (String.prototype.localeCompare). */
   nodes(): readonly (SchedNode & { unneededSince?: number; createdAt: number })[];
   /** Pods the scheduler marked Unschedulable. */
   unschedulablePods(): number;
@@ -88,32 +88,38 @@ export class ClusterAutoscaler {
     const s = this.#settings;
     const pod = cluster.requests();
     const nodes = cluster.nodes().filter((n) => n.ready && !n.deleting);
-    // Free slots on each node, consumed as pods of unneeded nodes are (virtually) moved onto them.
+    // Free slots on each node, consumed as pods of unneeded nodes are (virtually) moved onto them, and
+    // their sum over the nodes not (yet) unneeded — whole numbers, so the running sum is exact.
     const free = new Map(nodes.map((n) => [n.name, freeSlots(n, pod)]));
-    const byUtilization = [...nodes].sort(
-      (a, b) => utilization(a) - utilization(b) || a.name.localeCompare(b.name),
-    );
+    let freeOfNeeded = 0;
+    for (const slots of free.values()) freeOfNeeded += slots;
+    // Least utilized first, ties by name: the nodes come sorted by name and the sort is stable.
+    const utilizations = new Map(nodes.map((n) => [n.name, utilization(n)]));
+    const byUtilization = [...nodes].sort((a, b) => utilizations.get(a.name)! - utilizations.get(b.name)!);
     const unneeded = new Set<string>();
     for (const node of byUtilization) {
-      if (utilization(node) >= s.scaleDownUtilizationThreshold) {
+      if (utilizations.get(node.name)! >= s.scaleDownUtilizationThreshold) {
         cluster.setUnneeded(node.name, undefined);
         continue;
       }
       let toMove = cluster.podsOn(node.name);
-      const targets = byUtilization.filter((n) => n.name !== node.name && !unneeded.has(n.name));
-      const capacity = targets.reduce((sum, n) => sum + (free.get(n.name) ?? 0), 0);
+      // The other nodes not unneeded can take them (the node itself is not unneeded yet).
+      const capacity = freeOfNeeded - (free.get(node.name) ?? 0);
       if (capacity < toMove) {
         cluster.setUnneeded(node.name, undefined);
         continue;
       }
       // Move to the fullest nodes first (what the autoscaler's simulation of the scheduler tends to do).
-      for (const target of [...targets].reverse()) {
-        if (toMove === 0) break;
+      for (let i = byUtilization.length - 1; i >= 0 && toMove > 0; i--) {
+        const target = byUtilization[i]!;
+        if (target === node || unneeded.has(target.name)) continue;
         const take = Math.min(toMove, free.get(target.name) ?? 0);
         free.set(target.name, (free.get(target.name) ?? 0) - take);
+        freeOfNeeded -= take;
         toMove -= take;
       }
       unneeded.add(node.name);
+      freeOfNeeded -= free.get(node.name) ?? 0;
       cluster.setUnneeded(node.name, node.unneededSince ?? now);
     }
     if (now - this.#lastScaleUp < s.scaleDownDelayAfterAddSeconds * 1000) return;

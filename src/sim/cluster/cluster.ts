@@ -112,6 +112,8 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
   readonly #group: { cpu: number; memoryGB: number };
   readonly #autoscaler: ClusterAutoscaler | undefined;
   readonly #nodes: SimNode[] = [];
+  /** The nodes of {@link #nodes} by name. */
+  readonly #nodeByName = new Map<string, SimNode>();
   readonly #allNodes: SimNode[] = [];
   readonly #pods = new Map<string, SimPod>();
   /** Pods the scheduler or virtual-kubelet still has to act on (unbound, or virtual and not yet Ready). */
@@ -399,7 +401,7 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
   }
 
   podsOn(node: string): number {
-    return this.#nodes.find((n) => n.name === node)?.pods.size ?? 0;
+    return this.#nodeByName.get(node)?.pods.size ?? 0;
   }
 
   slotsPerNode(): number {
@@ -417,10 +419,10 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
   }
 
   removeNode(name: string, now: number): void {
-    const index = this.#nodes.findIndex((n) => n.name === name);
-    const node = this.#nodes[index];
+    const node = this.#nodeByName.get(name);
     if (!node) return;
-    this.#nodes.splice(index, 1);
+    this.#nodes.splice(this.#nodes.indexOf(node), 1);
+    this.#nodeByName.delete(name);
     node.deletedAt = now;
     node.deleting = true;
     this.stats.nodesRemoved += 1;
@@ -429,7 +431,7 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
   }
 
   setUnneeded(name: string, since: number | undefined): void {
-    const node = this.#nodes.find((n) => n.name === name);
+    const node = this.#nodeByName.get(name);
     if (!node) return;
     if (since === undefined) delete node.unneededSince;
     else node.unneededSince = since;
@@ -464,6 +466,7 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
     };
     this.#nodes.push(node);
     this.#nodes.sort((a, b) => a.name.localeCompare(b.name));
+    this.#nodeByName.set(name, node);
     this.#allNodes.push(node);
     this.stats.nodesAdded += 1;
   }
@@ -532,7 +535,7 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
       if (pod.groupCreated) this.#virtual.model.delete(this.#virtual.resourceGroup, aciName(pod.name));
       return;
     }
-    const node = this.#nodes.find((n) => n.name === pod.nodeName);
+    const node = pod.nodeName === undefined ? undefined : this.#nodeByName.get(pod.nodeName);
     if (!node) return;
     node.pods.delete(name);
     node.used.cpu -= this.#request.cpu;
@@ -561,7 +564,7 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
       nodes ??= this.nodes();
       const result = noFit ?? schedule(nodes, this.#request);
       if (result.node !== undefined) {
-        const node = nodes.find((n) => n.name === result.node)!;
+        const node = this.#nodeByName.get(result.node)!;
         pod.nodeName = node.name;
         delete pod.unschedulable;
         node.pods.add(pod.name);
