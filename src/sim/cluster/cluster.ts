@@ -59,6 +59,8 @@ interface SimPod {
   virtual: boolean;
   /** Virtual-node pods: the container group was created (else virtual-kubelet retries). */
   groupCreated?: boolean;
+  /** Virtual-node pods: the container group's name ({@link aciName}). */
+  group?: string;
 }
 
 export interface VirtualNodeOptions {
@@ -116,8 +118,12 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
   readonly #nodeByName = new Map<string, SimNode>();
   readonly #allNodes: SimNode[] = [];
   readonly #pods = new Map<string, SimPod>();
-  /** Pods the scheduler or virtual-kubelet still has to act on (unbound, or virtual and not yet Ready). */
-  readonly #waiting = new Set<SimPod>();
+  /** Pods the scheduler has not bound yet, in creation order. */
+  readonly #unbound = new Set<SimPod>();
+  /** Pods bound to the virtual node whose container group is not created yet, in creation order. */
+  readonly #toCreate = new Set<SimPod>();
+  /** Pods bound to the virtual node whose container group is created but not yet running. */
+  readonly #starting = new Set<SimPod>();
   /** Bumped on every pod change; readyPods() is remembered until the next change or the next pod start. */
   #version = 0;
   #readyMemo: { version: number; at: number; until: number; vm: number; virtual: number } | undefined;
@@ -396,7 +402,7 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
 
   unschedulablePods(): number {
     let n = 0;
-    for (const pod of this.#waiting) if (pod.nodeName === undefined && pod.unschedulable) n += 1;
+    for (const pod of this.#unbound) if (pod.unschedulable) n += 1;
     return n;
   }
 
@@ -488,7 +494,7 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
         const name = `${this.#scenario.name}-${this.#templateHash.slice(0, 5)}-${(this.#podSeq++).toString(36).padStart(5, '0')}`;
         const pod: SimPod = { name, createdAt: now, virtual: false };
         this.#pods.set(name, pod);
-        this.#waiting.add(pod);
+        this.#unbound.add(pod);
         this.#version += 1;
         this.stats.podsCreated += 1;
       }
@@ -528,11 +534,13 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
     const pod = this.#pods.get(name);
     if (!pod) return;
     this.#pods.delete(name);
-    this.#waiting.delete(pod);
+    this.#unbound.delete(pod);
+    this.#toCreate.delete(pod);
+    this.#starting.delete(pod);
     this.#version += 1;
     this.stats.podsDeleted += 1;
     if (pod.nodeName === VIRTUAL_NODE && this.#virtual) {
-      if (pod.groupCreated) this.#virtual.model.delete(this.#virtual.resourceGroup, aciName(pod.name));
+      if (pod.groupCreated) this.#virtual.model.delete(this.#virtual.resourceGroup, pod.group!);
       return;
     }
     const node = pod.nodeName === undefined ? undefined : this.#nodeByName.get(pod.nodeName);
@@ -544,23 +552,23 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
   }
 
   /**
-   * The scheduler and virtual-kubelet over the waiting pods, in creation order. Two exact shortcuts keep a
-   * long backlog cheap: nothing in the pass changes the nodes until a pod binds, so once the scheduler
-   * found no node for one pod its answer holds for the next (until a bind); and once the create pacer
-   * refused at this instant it refuses every later create of the same instant (a refusal takes no token and
-   * the refill is a function of the time only), so the rest skip it.
+   * The scheduler and virtual-kubelet over the pods still to act on, in creation order: first the pods
+   * bound to the virtual node whose container group is not created yet (they were bound in earlier steps, so
+   * they are older than any unbound pod: with a virtual node no pod stays unbound past a step), then the
+   * unbound pods. Two exact shortcuts keep a long backlog cheap: nothing in the pass changes the nodes until
+   * a pod binds, so once the scheduler found no node for one pod its answer holds for the next (until a
+   * bind); and once the create pacer refused at this instant it refuses every later create of the same
+   * instant (a refusal takes no token and the refill is a function of the time only), so the rest wait.
    */
   #bindPending(now: number): void {
-    let nodes: SimNode[] | undefined;
-    let starting: SimPod[] | undefined;
-    let noFit: ScheduleResult | undefined;
     const pass = { paced: false };
-    for (const pod of this.#waiting) {
-      if (pod.nodeName !== undefined) {
-        if (pod.virtual && !pod.groupCreated) this.#createVirtualGroup(pod, pass);
-        if (pod.virtual && pod.groupCreated && pod.readyAt === undefined) (starting ??= []).push(pod);
-        continue;
-      }
+    for (const pod of this.#toCreate) {
+      if (pass.paced) break;
+      this.#createVirtualGroup(pod, pass);
+    }
+    let nodes: SimNode[] | undefined;
+    let noFit: ScheduleResult | undefined;
+    for (const pod of this.#unbound) {
       nodes ??= this.nodes();
       const result = noFit ?? schedule(nodes, this.#request);
       if (result.node !== undefined) {
@@ -572,7 +580,7 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
         node.used.memoryGiB += this.#request.memoryGiB;
         node.used.pods += 1;
         pod.readyAt = now + Math.round(sample(this.#scenario.podStart, this.#random) * 1000);
-        this.#waiting.delete(pod);
+        this.#unbound.delete(pod);
         this.#version += 1;
         continue;
       }
@@ -580,16 +588,18 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
       if (this.#virtual) {
         pod.nodeName = VIRTUAL_NODE;
         pod.virtual = true;
+        pod.group = aciName(pod.name);
         delete pod.unschedulable;
+        this.#unbound.delete(pod);
+        this.#toCreate.add(pod);
         this.#createVirtualGroup(pod, pass);
-        if (pod.groupCreated) (starting ??= []).push(pod);
         continue;
       }
       const was = pod.unschedulable;
       if (was?.message !== result.message)
         pod.unschedulable = { since: was?.since ?? now, message: result.message };
     }
-    if (starting) this.#checkVirtualReady(starting, now);
+    if (this.#starting.size > 0) this.#checkVirtualReady(now);
   }
 
   /**
@@ -604,7 +614,7 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
       return;
     }
     try {
-      v.model.createOrUpdate(v.resourceGroup, aciName(pod.name), {
+      v.model.createOrUpdate(v.resourceGroup, pod.group!, {
         location: v.region,
         osType: 'Linux',
         containers: [
@@ -617,19 +627,21 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
         tags: { 'virtual-kubelet': 'true' },
       });
       pod.groupCreated = true;
+      this.#toCreate.delete(pod);
+      this.#starting.add(pod);
     } catch {
       // ProviderFailed: retried on the next step.
     }
   }
 
   /** Virtual-node pods become Ready when their container group runs. */
-  #checkVirtualReady(pods: SimPod[], now: number): void {
+  #checkVirtualReady(now: number): void {
     const v = this.#virtual;
     if (!v) return;
-    for (const pod of pods) {
-      if (v.model.stateOf(v.resourceGroup, aciName(pod.name)) !== 'Running') continue;
+    for (const pod of this.#starting) {
+      if (v.model.stateOf(v.resourceGroup, pod.group!) !== 'Running') continue;
       pod.readyAt = now;
-      this.#waiting.delete(pod);
+      this.#starting.delete(pod);
       this.#version += 1;
     }
   }
