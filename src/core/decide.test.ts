@@ -90,6 +90,42 @@ describe('decide: bridge or spill', () => {
     expect(emits(d).find((e) => e.reason === 'PlacementChanged')?.message).toContain('spill → bridge');
   });
 
+  it.each([
+    ['no level history: every level dates from the burst, so all 12 bridge', undefined, 18, 12],
+    [
+      'levels 7–12 needed for an hour, 13–18 for a minute: the base bridges, the young top spills',
+      [
+        { upTo: 12, since: T0 - 60 * MINUTE },
+        { upTo: 18, since: T0 - MINUTE },
+      ],
+      12,
+      12,
+    ],
+  ])('an hour-long burst by levels — %s', (_what, demandLevels, deployment, aci) => {
+    const d = decide(
+      testSnapshot({ now: T0, queue: 180, pods: vmPods(6, T0), burst: running(discounted, 6, 60 * MINUTE) }),
+      discounted,
+      state({
+        lastDesired: 18,
+        burstStartedAt: T0 - 60 * MINUTE,
+        burstBaseline: 6,
+        mode: 'bridge',
+        ...(demandLevels ? { demandLevels } : {}),
+      }),
+      T0,
+    );
+    expect(d.desiredReplicas).toBe(18);
+    expect(d.mode).toBe('bridge');
+    expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([
+      expect.objectContaining({ replicas: deployment }),
+    ]);
+    expect(d.aciReplicas).toBe(aci);
+    if (demandLevels)
+      expect(d.explanation.cost.join('\n')).toMatch(
+        /Replicas 7–9: expected for 60\.0 min more → a new node[\s\S]*Replicas 13–18: expected for 60 s at most, too short for a new node[\s\S]*Chosen: bridge 6 on 2 new node\(s\) and keep 6 on ACI \(by blocks of 3, lowest levels first\)/,
+      );
+  });
+
   it('at list prices even an hour-long burst spills: a steady ACI share beats a new node', () => {
     const d = decideInBurst(listPrice, 60 * MINUTE);
     expect(d.mode).toBe('spill');

@@ -5,7 +5,7 @@
  */
 import { burstReplicaHourUSD, duration, unitCosts, usd } from './cost-model.ts';
 import type { UnitCosts } from './cost-model.ts';
-import { forecastRemainingBurst, recordDemand, trackBurst } from './forecast.ts';
+import { forecastRemainingBurst, levelAgeSeconds, recordDemand, trackBurst, trackLevels } from './forecast.ts';
 import { burstCapacity, isLiveBurst, isResumable, observeVm, place, releasedSlotsHeld } from './placement.ts';
 import type { Placement } from './placement.ts';
 import { assessFailures, planBursts, podDeletionCosts } from './plan.ts';
@@ -510,6 +510,12 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
 
   // 3. Burst tracking and the forecast of its remaining duration.
   const demand = recordDemand(state.demand, now, D);
+  // Without a level history (first tick, or state from before it existed) every level dates from the burst.
+  const demandLevels = trackLevels(
+    state.demandLevels ?? [{ upTo: D, since: state.burstStartedAt ?? now }],
+    D,
+    now,
+  );
   const tracking = trackBurst(
     {
       ...(state.burstStartedAt !== undefined ? { burstStartedAt: state.burstStartedAt } : {}),
@@ -543,6 +549,7 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
     policy,
     burstable,
     liveBurst: live.length,
+    levelAgeSeconds: (level) => levelAgeSeconds(demandLevels, level, now),
     resumableBurst: failures.blocked
       ? 0
       : snapshot.burst.filter((g) => isResumable(g, target.templateHash)).length,
@@ -646,6 +653,7 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
     mode: placement.mode,
     lastDesired: D,
     burstHistory: tracking.burstHistory,
+    demandLevels,
     burstFailures: failures.records,
     conditions: rememberConditions(conditions),
     ...(tracking.burstStartedAt !== undefined ? { burstStartedAt: tracking.burstStartedAt } : {}),

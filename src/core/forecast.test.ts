@@ -3,9 +3,12 @@ import {
   BURST_HISTORY_MAX,
   demandSlope,
   forecastRemainingBurst,
+  levelAgeSeconds,
   MAX_DEMAND_POINTS,
+  MAX_LEVEL_STEPS,
   recordDemand,
   trackBurst,
+  trackLevels,
 } from './forecast.ts';
 import type { BurstRecord, DemandPoint } from './forecast.ts';
 import { MINUTE, SECOND, T0 } from './testing.ts';
@@ -161,5 +164,65 @@ describe('forecastRemainingBurst', () => {
     expect(forecast.remainingSeconds).toBeCloseTo(remaining, 6);
     expect(forecast.method).toBe(method);
     expect(forecast.lines.length).toBeGreaterThan(0);
+  });
+});
+
+describe('trackLevels: how long each level of demand has been needed', () => {
+  const replay = (demands: number[]) => {
+    let levels: ReturnType<typeof trackLevels> = [];
+    demands.forEach((d, i) => (levels = trackLevels(levels, d, T0 + i * MINUTE)));
+    return levels;
+  };
+  it.each([
+    [
+      'demand rises in steps: each new level starts when reached',
+      [4, 6, 9],
+      [
+        [4, 0],
+        [6, 1],
+        [9, 2],
+      ],
+    ],
+    [
+      'a dip forgets the levels above it; they start again when reached',
+      [4, 9, 5, 9],
+      [
+        [4, 0],
+        [5, 1],
+        [9, 3],
+      ],
+    ],
+    ['a steady level keeps its start', [6, 6, 6], [[6, 0]]],
+    ['down to 0 forgets everything', [6, 0, 2], [[2, 2]]],
+  ])('%s', (_what, demands, expected) => {
+    expect(replay(demands)).toEqual(
+      expected.map(([upTo, minute]) => ({ upTo, since: T0 + minute! * MINUTE })),
+    );
+  });
+
+  it('ages per level: lower levels are older', () => {
+    const levels = replay([4, 9, 5, 9]); // now = T0 + 3 min
+    const now = T0 + 3 * MINUTE;
+    expect([1, 4, 5, 6, 9, 10].map((l) => levelAgeSeconds(levels, l, now))).toEqual([
+      180,
+      180,
+      120,
+      0,
+      0,
+      undefined,
+    ]);
+    expect(levelAgeSeconds([], 1, now)).toBeUndefined();
+  });
+
+  it(`stays within ${MAX_LEVEL_STEPS} steps, merging towards the younger start (ages only shrink)`, () => {
+    const demands = Array.from({ length: 300 }, (_, i) => i + 1);
+    const levels = replay(demands);
+    expect(levels.length).toBeLessThanOrEqual(MAX_LEVEL_STEPS);
+    const now = T0 + 299 * MINUTE;
+    for (const level of [1, 50, 150, 300]) {
+      const exact = (now - (T0 + (level - 1) * MINUTE)) / 1000;
+      expect(levelAgeSeconds(levels, level, now)).toBeLessThanOrEqual(exact);
+    }
+    expect(levelAgeSeconds(levels, 300, now)).toBe(0);
   });
 });

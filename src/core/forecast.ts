@@ -96,6 +96,52 @@ export function trackBurst(
   return { burstHistory: [...history, ended].slice(-BURST_HISTORY_MAX), ended };
 }
 
+/** Demand levels tracked at most (adjacent steps are merged beyond it, keeping the younger start). */
+export const MAX_LEVEL_STEPS = 64;
+
+export interface DemandLevel {
+  upTo: number;
+  since: number;
+}
+
+/**
+ * Updates how long each level of demand has been needed without a break. Level `j` is needed while the
+ * desired replicas are at least `j`; it starts again when demand climbs back to it. Levels above `demand`
+ * are forgotten; new levels above the highest known start now. Kept as steps (levels 1..upTo since `since`),
+ * at most {@link MAX_LEVEL_STEPS}: beyond that two adjacent steps merge with the younger start, which can only
+ * shorten an age (the conservative side for buying nodes).
+ */
+export function trackLevels(previous: DemandLevel[], demand: number, now: number): DemandLevel[] {
+  const next: DemandLevel[] = [];
+  let top = 0;
+  for (const step of previous) {
+    if (top >= demand) break;
+    const upTo = Math.min(step.upTo, demand);
+    if (upTo > top) next.push({ upTo, since: step.since });
+    top = upTo;
+  }
+  if (demand > top) next.push({ upTo: demand, since: now });
+  while (next.length > MAX_LEVEL_STEPS) {
+    // Merge the pair whose starts are closest: the least information is lost.
+    let best = 0;
+    for (let i = 1; i < next.length - 1; i++) {
+      const gap = (next[i] as DemandLevel).since - (next[i + 1] as DemandLevel).since;
+      const bestGap = (next[best] as DemandLevel).since - (next[best + 1] as DemandLevel).since;
+      if (gap < bestGap) best = i;
+    }
+    const upper = next[best + 1] as DemandLevel;
+    next.splice(best, 2, { upTo: upper.upTo, since: upper.since });
+  }
+  return next;
+}
+
+/** Seconds level `level` has been needed without a break, or undefined when it is not tracked. */
+export function levelAgeSeconds(levels: DemandLevel[] | undefined, level: number, now: number): number | undefined {
+  if (!levels || levels.length === 0) return undefined;
+  const step = levels.find((s) => s.upTo >= level);
+  return step ? Math.max(0, (now - step.since) / 1000) : undefined;
+}
+
 /** Least-squares slope of demand in replicas per second over the last `windowSeconds`, if there is enough data. */
 export function demandSlope(
   points: DemandPoint[],

@@ -226,6 +226,11 @@ export interface PlacementInput {
   liveBurst: number;
   /** Draining groups of the current template still running: they can serve again without a create. */
   resumableBurst?: number;
+  /**
+   * Seconds demand level `level` (a replica count) has been needed without a break, when tracked: each block
+   * of the overflow gets its own forecast from it (see chooseLayered). @default the burst's forecast for all
+   */
+  levelAgeSeconds?: (level: number) => number | undefined;
   capacity: BurstCapacity;
   previousMode?: PlacementMode;
 }
@@ -270,6 +275,82 @@ export function overflowTimes(policy: Policy): OverflowTimes {
 }
 
 /**
+ * Bridge or spill for an overflow of `k` replicas above `base`, by blocks of one node from the bottom. The
+ * lower levels of demand have been needed longer than the higher ones (a level is needed while demand is at
+ * least that high), so each block of `slots` levels gets its own expected remaining time: the burst's
+ * forecast times the share of the burst's age its top level has been needed (so, with the Lindy forecast,
+ * as long again as that level has been needed), never below an ACI start. A block
+ * is bridged when a node for it beats ACI over that time; the first block that does not, and every block
+ * above it, stays on ACI. So the steady base of a burst goes to new VMs while its fluctuating top, which
+ * would leave a new node mostly empty between peaks, spills. When every level has the same age (no level
+ * history, or a step of demand) this is exactly the burst-wide choice.
+ */
+export function chooseLayered(
+  k: number,
+  base: number,
+  input: Pick<PlacementInput, 'unit' | 'forecast' | 'levelAgeSeconds'>,
+  times: OverflowTimes,
+  previous: 'bridge' | 'spill' | undefined,
+): OverflowChoice {
+  const { unit } = input;
+  const F = input.forecast.remainingSeconds;
+  const burstAge = input.forecast.ageSeconds;
+  // A level needed for a share of the burst's age is expected for that share of the burst's forecast (with
+  // the Lindy forecast alone: for as long again as it has been needed).
+  const expected = (level: number): number => {
+    const age = input.levelAgeSeconds?.(level);
+    if (age === undefined || !(burstAge > 0)) return F;
+    return Math.min(F, Math.max(times.aciStartSeconds, age));
+  };
+  const slots = unit.slotsPerNode;
+  const choose = (overflow: number, remainingSeconds: number) =>
+    chooseOverflow({ overflow, remainingSeconds, unit, times, ...(previous ? { previous } : {}) });
+  if (slots <= 0 || expected(base + 1) === expected(base + k)) return choose(k, expected(base + k));
+
+  let newNodes = 0;
+  let bridged = 0;
+  let aciUSD = 0;
+  let vmUSD = 0;
+  const lines: string[] = [];
+  let stop: OverflowChoice | undefined;
+  let stopSeconds = 0;
+  for (let from = 0; from < k; from += slots) {
+    const size = Math.min(slots, k - from);
+    const T = expected(base + from + size);
+    const block = choose(size, T);
+    if (block.chosen.newNodes === 0) {
+      stop = choose(k - from, T);
+      if (stop.chosen.newNodes > 0) stop = block;
+      stopSeconds = T;
+      break;
+    }
+    newNodes += block.chosen.newNodes;
+    bridged += block.chosen.bridged;
+    aciUSD += block.chosen.aciUSD;
+    vmUSD += block.chosen.vmUSD;
+    lines.push(
+      `Replicas ${base + from + 1}–${base + from + size}: expected for ${duration(T)} more → ` +
+        `a new node (${usd(block.chosen.costUSD)} against ${usd(block.options[0]?.costUSD ?? 0)} on ACI).`,
+    );
+  }
+  const spilled = k - bridged;
+  if (stop) {
+    lines.push(
+      `Replicas ${base + bridged + 1}–${base + k}: expected for ${duration(stopSeconds)} at most, too short for a new node:`,
+      ...stop.lines.map((l) => `  ${l}`),
+    );
+    const spill = stop.options[0];
+    aciUSD += spill?.aciUSD ?? 0;
+    vmUSD += spill?.vmUSD ?? 0;
+  }
+  const chosen = { newNodes, bridged, spilled, aciUSD, vmUSD, costUSD: aciUSD + vmUSD };
+  lines.push(
+    `Chosen: ${newNodes === 0 ? `spill only (${k} on ACI)` : `bridge ${bridged} on ${newNodes} new node(s)` + (spilled > 0 ? ` and keep ${spilled} on ACI` : '')} (by blocks of ${slots}, lowest levels first).`,
+  );
+  return { chosen, options: [chosen], breakEvenSeconds: stop?.breakEvenSeconds ?? Infinity, lines };
+}
+
+/**
  * Places `desired` replicas:
  * - need = max(0, D − capacityNow); arriving nodes cover min(need, later) once Ready (ACI bridges them);
  * - the rest, k, goes to the cost model: m new nodes for b replicas (bridge), s on ACI only (spill);
@@ -296,13 +377,7 @@ export function place(input: PlacementInput): Placement {
   if (k > 0 && input.burstable) {
     const previous =
       input.previousMode === 'bridge' || input.previousMode === 'spill' ? input.previousMode : undefined;
-    choice = chooseOverflow({
-      overflow: k,
-      remainingSeconds: input.forecast.remainingSeconds,
-      unit,
-      times,
-      ...(previous ? { previous } : {}),
-    });
+    choice = chooseLayered(k, D - k, input, times, previous);
     costLines.push(...input.forecast.lines, ...choice.lines);
     ({ newNodes, bridged, spilled } = choice.chosen);
   } else if (k > 0) {

@@ -358,6 +358,11 @@ export interface ScalerState {
   burstBaseline?: number;
   /** Recently ended bursts (bounded), for the forecaster's empirical estimate. */
   burstHistory?: { startedAt: number; endedAt: number }[];
+  /**
+   * How long each level of demand has been needed without a break: levels 1..upTo since `since`, in rising
+   * `upTo` (and falling `since`, as a higher level is never older than a lower one). See trackLevels.
+   */
+  demandLevels?: { upTo: number; since: number }[];
   /** Burst replica failures seen recently (bounded), for replacement backoff and stopping a rollout. */
   burstFailures?: BurstFailureRecord[];
   /** Conditions of the last decision (type, status, reason), so events are emitted only on change. */
