@@ -70,3 +70,47 @@ describe('simulate: a 20-minute window of the NASA trace (launch morning, × 20)
     expect(html).not.toMatch(/<script|https?:\/\/(?!www\.w3\.org)/);
   });
 });
+
+describe('simulate: the baselines on a worker thread beside Spillway', () => {
+  const window = { scale: 20, fromSeconds: 9 * 3600, durationSeconds: 600 };
+  const scenario = defaultScenario({ warmupSeconds: 120 });
+
+  it.each([{ policies: [...POLICIES] }, { policies: ['aci-only', 'spillway', 'vm-only'] as const }])(
+    'gives the same results as one policy after another: $policies',
+    async ({ policies }) => {
+      const trace = await loadTrace(NASA, window);
+      const progress: [number, string][] = [];
+      const parallel = await simulate({
+        scenario,
+        trace,
+        policies,
+        parallel: true,
+        progress: (f, p) => void progress.push([f, p]),
+      });
+      const sequential = await simulate({ scenario, trace, policies, parallel: false });
+      const strip = (r: SimulationResult): unknown =>
+        r.policies.map(({ timing, ...rest }) => ({ ...rest, ticks: timing?.ticks }));
+      expect(parallel.policies.map((p) => p.policy)).toEqual(policies);
+      expect(strip(parallel)).toEqual(strip(sequential));
+      expect(progress.at(-1)?.[0]).toBe(1);
+      expect(progress.every(([f], i) => i === 0 || f >= progress[i - 1]![0])).toBe(true);
+      expect(new Set(progress.map(([, p]) => p))).toEqual(new Set(policies));
+    },
+    120_000,
+  );
+
+  it('fails with Spillway’s error, and stops the worker', async () => {
+    const trace = await loadTrace(NASA, window);
+    const failing = simulate({
+      scenario,
+      trace,
+      parallel: true,
+      spillway: {
+        decide: () => {
+          throw new Error('decide broke');
+        },
+      },
+    });
+    await expect(failing).rejects.toThrow(/Spillway's ticks failed .*decide broke/);
+  }, 120_000);
+});

@@ -1,10 +1,15 @@
 /**
  * One simulation: Spillway and the baselines over the same trace and scenario, plus the clairvoyant bound.
+ *
+ * Each policy runs in a world of its own (clock, cluster, simulated ACI, queue, seeded generators), so
+ * the policies are independent: by default the baselines run on a worker thread of this process while
+ * Spillway's run takes the main thread, and the results are the same as one after another.
  */
-import { runAciOnly } from './baselines/aci-only.ts';
-import type { BaselineInput } from './baselines/common.ts';
-import { runKedaVirtualNode } from './baselines/keda-virtual-node.ts';
-import { runVmOnly } from './baselines/vm-only.ts';
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import type { BaselineName } from './baselines/index.ts';
+import { isBaseline, runBaseline } from './baselines/index.ts';
+import type { BaselineMessage, BaselineWork } from './baselines/worker.ts';
 import { clairvoyantBound } from './bound.ts';
 import type { BoundResult } from './bound.ts';
 import type { PolicyName, PolicyResult } from './run.ts';
@@ -17,6 +22,9 @@ import type { Trace } from './trace.ts';
 
 export const POLICIES: readonly PolicyName[] = ['spillway', 'keda-virtual-node', 'vm-only', 'aci-only'];
 
+/** Simulated seconds of baseline runs (warm-up included) from which `parallel: 'auto'` uses a worker. */
+export const PARALLEL_FROM_SECONDS = 100_000;
+
 export interface SimulationInput {
   scenario: Scenario;
   trace: Trace;
@@ -26,6 +34,14 @@ export interface SimulationInput {
   progress?: (fraction: number, policy: PolicyName) => void;
   /** Extra settings for Spillway's run (metrics, logger). */
   spillway?: Pick<SpillwayRunInput, 'metrics' | 'logger' | 'decide'>;
+  /**
+   * Run the baselines on a worker thread beside Spillway's run: always (true), never (false: every policy
+   * on this thread, one after another), or when it pays ('auto': Spillway and baselines both asked for,
+   * a second core, and at least {@link PARALLEL_FROM_SECONDS} simulated baseline-seconds — below that the
+   * worker's start-up, about half a second of loading modules, costs more than it saves). The results are
+   * the same either way. @default 'auto'
+   */
+  parallel?: boolean | 'auto';
 }
 
 export interface SimulationResult {
@@ -43,24 +59,44 @@ export async function simulate(input: SimulationInput): Promise<SimulationResult
   const { scenario, trace } = input;
   const policies = input.policies ?? POLICIES;
   const perRun = loopSeconds(trace, scenario);
-  const results: PolicyResult[] = [];
-  for (const [i, policy] of policies.entries()) {
-    const progress = (seconds: number): void =>
-      input.progress?.(Math.min(1, (i + Math.min(1, seconds / perRun)) / policies.length), policy);
-    const base: BaselineInput = { scenario, trace, progress };
-    switch (policy) {
-      case 'spillway':
-        results.push(await runSpillway({ ...base, ...(input.spillway ?? {}) }));
-        break;
-      case 'vm-only':
-        results.push(await runVmOnly(base));
-        break;
-      case 'keda-virtual-node':
-        results.push(await runKedaVirtualNode(base));
-        break;
-      case 'aci-only':
-        results.push(await runAciOnly(base));
-        break;
+  // Progress: the mean over the policies of each one's share done.
+  const shares = new Map<PolicyName, number>();
+  let shareSum = 0;
+  const progress = (policy: PolicyName, seconds: number): void => {
+    const share = Math.min(1, seconds / perRun);
+    shareSum += share - (shares.get(policy) ?? 0);
+    shares.set(policy, share);
+    input.progress?.(Math.min(1, shareSum / policies.length), policy);
+  };
+  const spillway = (): Promise<PolicyResult> =>
+    runSpillway({
+      scenario,
+      trace,
+      progress: (seconds) => progress('spillway', seconds),
+      ...(input.spillway ?? {}),
+    });
+  const baselines = [...new Set(policies.filter(isBaseline))];
+  const results = new Map<PolicyName, PolicyResult>();
+  const parallel = input.parallel ?? 'auto';
+  const worthIt =
+    parallel === 'auto'
+      ? availableParallelism() > 1 && perRun * baselines.length >= PARALLEL_FROM_SECONDS
+      : parallel;
+  if (worthIt && policies.includes('spillway') && baselines.length > 0) {
+    const worker = baselinesOnWorker({ scenario, trace, policies: baselines }, progress);
+    try {
+      results.set('spillway', await spillway());
+    } catch (error) {
+      await worker.stop();
+      throw error;
+    }
+    for (const [policy, result] of await worker.results) results.set(policy, result);
+  } else {
+    for (const policy of policies) {
+      const result = isBaseline(policy)
+        ? await runBaseline(policy, { scenario, trace, progress: (seconds) => progress(policy, seconds) })
+        : await spillway();
+      results.set(policy, result);
     }
   }
   input.progress?.(1, policies[policies.length - 1] ?? 'spillway');
@@ -81,7 +117,43 @@ export async function simulate(input: SimulationInput): Promise<SimulationResult
       slotsPerNode: slots,
     },
     bound: clairvoyantBound(trace.arrivals, scenario),
-    policies: results,
+    policies: policies.map((policy) => results.get(policy)!),
     wallMs: performance.now() - started,
+  };
+}
+
+/**
+ * Runs baselines on a worker thread (src/sim/baselines/worker.ts), passing their progress on. `results`
+ * settles when the worker has posted every result and exited.
+ */
+function baselinesOnWorker(
+  work: BaselineWork,
+  progress: (policy: PolicyName, seconds: number) => void,
+): { results: Promise<Map<BaselineName, PolicyResult>>; stop: () => Promise<void> } {
+  const worker = new Worker(new URL('./baselines/worker.ts', import.meta.url), { workerData: work });
+  const results = new Map<BaselineName, PolicyResult>();
+  const done = new Promise<Map<BaselineName, PolicyResult>>((resolve, reject) => {
+    worker.on('message', (message: BaselineMessage) => {
+      if (message.kind === 'progress') progress(message.policy, message.seconds);
+      else results.set(message.policy, message.result);
+    });
+    worker.on('error', reject);
+    worker.on('exit', (code) => {
+      if (results.size === work.policies.length) resolve(results);
+      else
+        reject(
+          new Error(
+            `the baselines' worker thread exited (code ${code}) after ${results.size} of ${work.policies.length} runs`,
+          ),
+        );
+    });
+  });
+  // Spillway's run may fail first; the worker's outcome is then not awaited.
+  done.catch(() => undefined);
+  return {
+    results: done,
+    stop: async () => {
+      await worker.terminate();
+    },
   };
 }
