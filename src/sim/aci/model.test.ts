@@ -172,7 +172,7 @@ describe('AciModel', () => {
     { at: 15_000, remove: true, state: undefined },
     { at: 7000, image: 'registry.example.com/missing:1', state: 'Failed' },
   ])(
-    'stateOf tells the state inventory() reports, $state at $at ms',
+    'stateOf and stateCounts tell the states inventory() reports, $state at $at ms',
     ({ at, state, stop, remove, image }) => {
       const { clock, model: m } = model({ inaccessibleImages: ['registry.example.com/missing:1'] });
       const group = spec();
@@ -186,6 +186,9 @@ describe('AciModel', () => {
       expect([m.stateOf('rg', 'g'), m.stateOf('RG', 'g')]).toEqual([state, state]);
       expect(m.stateOf('rg', 'g')).toBe(listed?.state);
       expect(m.stateOf('rg', 'absent')).toBeUndefined();
+      const counts = { Pending: 0, Creating: 0, Running: 0, Failed: 0, Stopped: 0 };
+      for (const g of m.inventory()) counts[g.state as keyof typeof counts] += 1;
+      expect(m.stateCounts()).toEqual(counts);
     },
   );
 

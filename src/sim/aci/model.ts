@@ -962,6 +962,14 @@ export class AciModel {
     }));
   }
 
+  /** How many groups exist in each state {@link inventory} reports, without building the inventory. */
+  stateCounts(): Record<'Pending' | 'Creating' | 'Running' | 'Failed' | 'Stopped', number> {
+    const now = this.clock.now();
+    const counts = { Pending: 0, Creating: 0, Running: 0, Failed: 0, Stopped: 0 };
+    for (const g of this.groups.values()) counts[this.phase(g, now)] += 1;
+    return counts;
+  }
+
   /**
    * The state {@link inventory} reports for one group (Pending, Creating, Running, Failed or Stopped), or
    * undefined when it does not exist; without faults or counters.
