@@ -29,5 +29,38 @@ describe('VirtualClock', () => {
   it('refuses to go back in time', async () => {
     const clock = new VirtualClock(5000);
     await expect(clock.advanceTo(4000)).rejects.toThrow('before now');
+    expect(() => clock.advanceIdle(4000)).toThrow('before now');
+  });
+
+  it.each([
+    { case: 'no sleep at all', sleeps: [], aborted: [], target: 2000, moved: true },
+    { case: 'a sleep due later', sleeps: [1500], aborted: [], target: 2000, moved: true },
+    { case: 'a sleep due by the target', sleeps: [500], aborted: [], target: 2000, moved: false },
+    { case: 'a sleep due exactly at the target', sleeps: [1000], aborted: [], target: 2000, moved: false },
+    { case: 'only aborted sleeps due', sleeps: [200, 500], aborted: [0, 1], target: 2000, moved: true },
+    {
+      case: 'an aborted sleep before a live one',
+      sleeps: [200, 500],
+      aborted: [0],
+      target: 2000,
+      moved: false,
+    },
+  ])('advanceIdle moves time without yielding only when no sleep wakes: $case', async (c) => {
+    const clock = new VirtualClock(1000);
+    const fired: number[] = [];
+    c.sleeps.forEach((ms, i) => {
+      const abort = new AbortController();
+      clock.sleep(ms, abort.signal).then(
+        () => fired.push(i),
+        () => undefined,
+      );
+      if (c.aborted.includes(i)) abort.abort(new Error('done'));
+    });
+    expect(clock.advanceIdle(c.target)).toBe(c.moved);
+    expect(clock.now()).toBe(c.moved ? c.target : 1000);
+    await clock.advanceTo(c.target);
+    expect(fired).toEqual(
+      c.sleeps.map((_, i) => i).filter((i) => !c.aborted.includes(i) && c.sleeps[i]! <= 1000),
+    );
   });
 });

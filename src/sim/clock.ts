@@ -143,6 +143,23 @@ export class VirtualClock implements Clock {
     this.#now = target;
   }
 
+  /**
+   * {@link advanceTo} without yielding when no sleep is due by `target`: moves time and returns true, or
+   * returns false (nothing changed) when some sleep is due — then call {@link advanceTo}. For a caller
+   * stepping time in small increments, most of which wake no one.
+   */
+  advanceIdle(target: number): boolean {
+    if (target < this.#now) throw new RangeError(`advanceIdle: ${target} is before now (${this.#now})`);
+    for (;;) {
+      const next = this.#timers.peek();
+      if (!next || next.due > target) break;
+      if (!this.#cancelled.has(next)) return false;
+      this.#timers.pop();
+    }
+    this.#now = target;
+    return true;
+  }
+
   /** {@link advanceTo} `now + ms`. */
   advance(ms: number): Promise<void> {
     return this.advanceTo(this.#now + ms);
