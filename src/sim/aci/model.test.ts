@@ -224,6 +224,33 @@ describe('AciModel', () => {
     },
   );
 
+  it('stateCounts follows every state change over time, read every 500 ms', () => {
+    const { clock, model: m } = model({
+      inaccessibleImages: ['registry.example.com/missing:1'],
+      pullLatency: { kind: 'uniform', minSeconds: 1, maxSeconds: 20 },
+    });
+    const missing = spec();
+    missing.containers[0]!.image = 'registry.example.com/missing:1';
+    const changes: Record<number, () => void> = {
+      0: () => m.createOrUpdate('rg', 'a', spec()),
+      3000: () => m.createOrUpdate('rg', 'b', missing),
+      6000: () => m.createOrUpdate('rg', 'c', spec()),
+      20_000: () => m.stop('rg', 'a'),
+      24_000: () => m.startGroup('rg', 'a'),
+      30_000: () => m.delete('rg', 'c'),
+    };
+    const seen = new Set<string>();
+    for (let t = 0; t <= 60_000; t += 500) {
+      changes[t]?.();
+      const counts = { Pending: 0, Creating: 0, Running: 0, Failed: 0, Stopped: 0 };
+      for (const g of m.inventory()) counts[g.state as keyof typeof counts] += 1;
+      expect(m.stateCounts()).toEqual(counts);
+      for (const [state, n] of Object.entries(counts)) if (n > 0) seen.add(state);
+      clock.advance(500);
+    }
+    expect([...seen].sort()).toEqual(['Creating', 'Failed', 'Pending', 'Running', 'Stopped']);
+  });
+
   it('enforces regional quotas with ARM’s message, and reports usage', () => {
     const { model: m } = model({ regions: { eastus: { standardCores: 4, containerGroups: 10 } } });
     m.createOrUpdate('rg', 'a', spec({}, 1.5));

@@ -156,6 +156,9 @@ interface SimGroup {
   shared?: ContainerGroup;
 }
 
+/** Groups per state, as {@link AciModel.inventory} names the states. */
+export type StateCounts = Record<'Pending' | 'Creating' | 'Running' | 'Failed' | 'Stopped', number>;
+
 /** One group's share of {@link SimBilling}. */
 interface Bill {
   seconds: number;
@@ -271,6 +274,9 @@ export class AciModel {
   private readonly groups = new Map<string, SimGroup>();
   /** What each deleted group was billed: final at its deletion (billing ends there at the latest). */
   private readonly deleted = new BillLedger();
+  /** Bumped whenever a group comes, goes, stops or starts (what {@link stateCounts} remembers depends on it). */
+  private version = 0;
+  private counted: { version: number; at: number; until: number; counts: StateCounts } | undefined;
   /** The live groups sorted by name, until a group is created or deleted. */
   private sorted: SimGroup[] | undefined;
   private readonly operations = new Map<string, SimOp>();
@@ -723,6 +729,7 @@ export class AciModel {
     g.runs.push(run);
     this.groups.set(keyOf(rg, name), g);
     this.sorted = undefined;
+    this.version += 1;
     const id = this.operation(
       keyOf(rg, name),
       now,
@@ -842,6 +849,7 @@ export class AciModel {
     g.deletedAt = now;
     this.groups.delete(keyOf(rg, name));
     this.sorted = undefined;
+    this.version += 1;
     this.deleted.push(this.bill(g, now));
     return view;
   }
@@ -862,6 +870,7 @@ export class AciModel {
     const run = this.lastRun(g);
     if (run && run.endAt === undefined) run.endAt = this.clock.now();
     g.stopped = true;
+    this.version += 1;
     delete g.shared;
   }
 
@@ -872,6 +881,7 @@ export class AciModel {
     const now = this.clock.now();
     if (!g.stopped) return this.operation(keyOf(rg, name), now, now);
     g.stopped = false;
+    this.version += 1;
     delete g.shared;
     const run = this.newRun(now, g.failedImage !== undefined);
     g.runs.push(run);
@@ -963,11 +973,23 @@ export class AciModel {
   }
 
   /** How many groups exist in each state {@link inventory} reports, without building the inventory. */
-  stateCounts(): Record<'Pending' | 'Creating' | 'Running' | 'Failed' | 'Stopped', number> {
+  stateCounts(): StateCounts {
     const now = this.clock.now();
-    const counts = { Pending: 0, Creating: 0, Running: 0, Failed: 0, Stopped: 0 };
-    for (const g of this.groups.values()) counts[this.phase(g, now)] += 1;
-    return counts;
+    const memo = this.counted;
+    if (memo && memo.version === this.version && now >= memo.at && now < memo.until)
+      return { ...memo.counts };
+    const counts: StateCounts = { Pending: 0, Creating: 0, Running: 0, Failed: 0, Stopped: 0 };
+    let until = Infinity;
+    for (const g of this.groups.values()) {
+      counts[this.phase(g, now)] += 1;
+      const run = this.lastRun(g);
+      if (!run || g.stopped) continue;
+      // The phase is a function of now's place among these times: it holds until the next one passes.
+      for (const t of [run.pullStartAt, run.startedAt, run.failAt ?? Infinity])
+        if (t > now && t < until) until = t;
+    }
+    this.counted = { version: this.version, at: now, until, counts };
+    return { ...counts };
   }
 
   /**
