@@ -139,7 +139,10 @@ describe('spillway explain', () => {
     expect(stdout).toMatch(/ {2}BudgetExhausted +False +WithinBudget +ACI spend \$0\.00\/h of \$20\.00\/h\./);
     // The cost model's own arithmetic for this template (1 vCPU / 4 GiB) at the spec's prices.
     expect(stdout).toContain('ACI bills 1 vCPU + 4 GB per replica');
-    expect(stdout).toContain('ACI / VM replica-hour = 0.91×');
+    expect(stdout).toContain(
+      'New nodes fill 85% of their slots over their life (spec.cost.vm.packingPercent) → $0.0753/h per replica served on new nodes',
+    );
+    expect(stdout).toContain('ACI / VM replica-hour = 0.77×');
   });
 
   it.each([
@@ -164,7 +167,12 @@ describe('spillway explain', () => {
     expect(out.scaler).toBe('shop/orders-worker');
     expect(out.generation).toBe(3);
     expect(out.status).toEqual(RECORDED.status);
-    expect(out.prices.length).toBe(3);
+    expect(out.prices).toEqual([
+      expect.stringMatching(/^ACI bills 1 vCPU \+ 4 GB per replica/),
+      expect.stringMatching(/^VM node \$0\.192\/h/),
+      expect.stringMatching(/^New nodes fill 85% of their slots/),
+      expect.stringMatching(/^ACI \/ VM replica-hour = 0\.77×/),
+    ]);
   });
 
   it.each([

@@ -198,3 +198,33 @@ describe('chooseOverflow: bridge or spill', () => {
     expect(o.aciUSD).toBe(0);
   });
 });
+
+describe('packing: a new node is priced at the share of its slots its replicas fill (cost.vm.packingPercent)', () => {
+  const packed = (packingPercent: number) =>
+    unitCosts({
+      requests: { cpu: 1, memoryGiB: 4 },
+      prices: listPrices,
+      vm: { ...vm, discountPercent: 20, packingPercent },
+      priority: 'Regular',
+      observedSlotsPerNode: 0,
+    });
+
+  it.each([
+    // 20 % off: a full slot is $0.0512/h, under ACI's $0.0583/h; at 85 % packing it is $0.0602/h, over it.
+    [100, 0.0512, 'bridge 3 on 1 new node(s)'],
+    [85, 0.0512 / 0.85, 'spill only (3 on ACI)'],
+  ])('%i %%: $%d per replica-hour on a new node → %s for a 10-hour burst', (packing, perReplica, chosen) => {
+    const u = packed(packing);
+    expect(u.vmReplicaHourUSD).toBeCloseTo(0.0512, 10); // existing capacity keeps the full-node price
+    expect(u.newNodeReplicaHourUSD).toBeCloseTo(perReplica, 10);
+    expect(u.newNodeSecondUSD * 3600).toBeCloseTo(perReplica * 3, 10);
+    const choice = chooseOverflow({ overflow: 3, remainingSeconds: 10 * 3600, unit: u, times });
+    expect(choice.lines.join('\n')).toContain(`Chosen: ${chosen}.`);
+    if (packing < 100) {
+      expect(u.lines).toContain(
+        'New nodes fill 85% of their slots over their life (spec.cost.vm.packingPercent) → $0.0602/h per replica served on new nodes',
+      );
+      expect(choice.breakEvenSeconds).toBe(Infinity);
+    }
+  });
+});

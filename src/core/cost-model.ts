@@ -35,6 +35,7 @@ export function listPriceCost(): { vm: VmCostPolicy; aci: AciCostPolicy } {
       reservedPercent: 15,
       provisionSeconds: 300,
       minNodeLifetimeSeconds: 600,
+      packingPercent: 85,
     },
     aci: { vcpuSecondUSD: 0.00001125, gbSecondUSD: 0.000001236, startSeconds: 45, spotPriceRatio: 0.3 },
   };
@@ -109,6 +110,13 @@ export interface UnitCosts {
   slotsSource: 'observed' | 'computed';
   /** Node price ÷ slots; Infinity when a replica does not fit on a node. */
   vmReplicaHourUSD: number;
+  /**
+   * A new node's price per second as bridging counts it: ÷ the packing a new node reaches over its life
+   * (`cost.vm.packingPercent`), i.e. what serving a full node's worth of replicas on new nodes costs.
+   */
+  newNodeSecondUSD: number;
+  /** {@link newNodeSecondUSD} per replica-hour: a new node's price ÷ (slots × packing). */
+  newNodeReplicaHourUSD: number;
   /** One line per step, for `explanation.cost`. */
   lines: string[];
 }
@@ -149,6 +157,8 @@ export function unitCosts(input: UnitCostInput): UnitCosts {
   const observed = input.observedSlotsPerNode > 0;
   const slotsPerNode = observed ? input.observedSlotsPerNode : computedSlotsPerNode(vm, requests);
   const vmReplicaHourUSD = slotsPerNode > 0 ? nodeHourUSD / slotsPerNode : Infinity;
+  const packing = Math.min(1, Math.max(0.01, (vm.packingPercent ?? 100) / 100));
+  const newNodeReplicaHourUSD = vmReplicaHourUSD / packing;
 
   const lines: string[] = [];
   lines.push(
@@ -173,7 +183,12 @@ export function unitCosts(input: UnitCostInput): UnitCosts {
   if (slotsPerNode === 0) {
     lines.push('One replica does not fit on a new node: new VMs cannot serve it, only ACI can.');
   } else {
-    const ratio = aciReplicaHourUSD / vmReplicaHourUSD;
+    if (packing < 1)
+      lines.push(
+        `New nodes fill ${Math.round(packing * 100)}% of their slots over their life (spec.cost.vm.packingPercent) → ` +
+          `${usd(newNodeReplicaHourUSD)}/h per replica served on new nodes`,
+      );
+    const ratio = aciReplicaHourUSD / newNodeReplicaHourUSD;
     lines.push(
       `ACI / VM replica-hour = ${ratio.toFixed(2)}×` +
         (ratio <= 1
@@ -191,6 +206,8 @@ export function unitCosts(input: UnitCostInput): UnitCosts {
     slotsPerNode,
     slotsSource: observed ? 'observed' : 'computed',
     vmReplicaHourUSD,
+    newNodeSecondUSD: nodeHourUSD / 3600 / packing,
+    newNodeReplicaHourUSD,
     lines,
   };
 }
@@ -256,7 +273,9 @@ export function overflowOptionCost(
       : 0;
   const aciUSD = unit.aciReplicaSecondUSD * (bridged * coverSeconds + spilled * aciPaidSeconds(T, times));
   const vmUSD =
-    m > 0 ? m * unit.nodeSecondUSD * (Math.max(T, times.provisionSeconds) + times.minNodeLifetimeSeconds) : 0;
+    m > 0
+      ? m * unit.newNodeSecondUSD * (Math.max(T, times.provisionSeconds) + times.minNodeLifetimeSeconds)
+      : 0;
   return { newNodes: m, bridged, spilled, aciUSD, vmUSD, costUSD: aciUSD + vmUSD };
 }
 
@@ -351,7 +370,7 @@ export function chooseOverflow(input: OverflowInput): OverflowChoice {
   }
   if (fullBridge.newNodes > 0) {
     const ka = k * unit.aciReplicaHourUSD;
-    const mv = fullBridge.newNodes * unit.nodeHourUSD;
+    const mv = fullBridge.newNodes * unit.newNodeSecondUSD * 3600;
     lines.push(
       Number.isFinite(breakEven)
         ? `Break-even: bridging all ${k} on ${fullBridge.newNodes} node(s) pays off for bursts longer than ${duration(breakEven)} ` +

@@ -5,7 +5,13 @@
  */
 import { burstReplicaHourUSD, duration, unitCosts, usd } from './cost-model.ts';
 import type { UnitCosts } from './cost-model.ts';
-import { forecastRemainingBurst, levelAgeSeconds, recordDemand, trackBurst, trackLevels } from './forecast.ts';
+import {
+  forecastRemainingBurst,
+  levelAgeSeconds,
+  recordDemand,
+  trackBurst,
+  trackLevels,
+} from './forecast.ts';
 import { burstCapacity, isLiveBurst, isResumable, observeVm, place, releasedSlotsHeld } from './placement.ts';
 import type { Placement } from './placement.ts';
 import { assessFailures, planBursts, podDeletionCosts } from './plan.ts';

@@ -136,7 +136,11 @@ export function trackLevels(previous: DemandLevel[], demand: number, now: number
 }
 
 /** Seconds level `level` has been needed without a break, or undefined when it is not tracked. */
-export function levelAgeSeconds(levels: DemandLevel[] | undefined, level: number, now: number): number | undefined {
+export function levelAgeSeconds(
+  levels: DemandLevel[] | undefined,
+  level: number,
+  now: number,
+): number | undefined {
   if (!levels || levels.length === 0) return undefined;
   const step = levels.find((s) => s.upTo >= level);
   return step ? Math.max(0, (now - step.since) / 1000) : undefined;

@@ -102,7 +102,7 @@ export function testPolicy(
       },
     },
     cost: {
-      vm: { ...cost.vm, ...overrides.vm },
+      vm: { ...cost.vm, packingPercent: 100, ...overrides.vm },
       aci: { ...cost.aci, ...overrides.aci },
       budget: overrides.budget ?? {},
     },

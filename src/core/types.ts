@@ -114,6 +114,8 @@ export interface VmCostPolicy {
   provisionSeconds: number;
   /** A node added is paid at least this long (cluster autoscaler's unneeded time + scan). */
   minNodeLifetimeSeconds: number;
+  /** Share of a new node's slots its replicas fill over its life, in percent (bridging prices a node at it). */
+  packingPercent: number;
 }
 
 export interface AciCostPolicy {

@@ -93,6 +93,7 @@ const EXPECTED_DEFAULTED: Policy = {
       reservedPercent: 15,
       provisionSeconds: 300,
       minNodeLifetimeSeconds: 600,
+      packingPercent: 85,
     },
     aci: { vcpuSecondUSD: 0.00001125, gbSecondUSD: 0.000001236, startSeconds: 45, spotPriceRatio: 0.3 },
     budget: {},

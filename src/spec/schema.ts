@@ -531,6 +531,18 @@ const VmCostSchema = Type.Object(
         default: SPEC_DEFAULTS.cost.vm.minNodeLifetimeSeconds,
       }),
     ),
+    packingPercent: Type.Optional(
+      Type.Number({
+        minimum: 1,
+        maximum: 100,
+        description:
+          'Share of a new node’s replica slots that this workload fills over the node’s life, in percent. Scale-in ' +
+          'leaves added nodes partly used until the cluster autoscaler removes them (below 50 % for 10 minutes), so ' +
+          'bridging prices a new node per replica at node price ÷ (slots × this). The default is what the simulator ' +
+          'measures for a fluctuating queue workload (docs/benchmarks.md); use 100 for steady load.',
+        default: SPEC_DEFAULTS.cost.vm.packingPercent,
+      }),
+    ),
   },
   { description: 'What VM capacity costs.', default: {} },
 );
