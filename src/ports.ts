@@ -154,6 +154,11 @@ export interface BurstProvider {
   checkBurstable(template: V1PodTemplateSpec): BurstabilityCheck;
   /** Per-replica resources as the provider will bill them (after rounding). */
   billedResources(template: V1PodTemplateSpec): Resources;
+  /**
+   * Creates the provider's own pacing still allows in `region` now, out of its tightest window (ACI: 100
+   * per 5 minutes and 300 per hour per region). Optional: a provider without pacing omits it.
+   */
+  createBudget?(region: string): { region: string; available: number; capacity: number } | undefined;
   /** Core quota for a region, when the provider can tell. */
   quota(region: string): Promise<{ region: string; limitCores: number; usedCores: number } | undefined>;
 }

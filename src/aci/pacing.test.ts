@@ -59,6 +59,17 @@ describe('WritePacer', () => {
     expect(allowed).toBeGreaterThanOrEqual(590);
   });
 
+  it('reports the budget of the tightest window: full at first, then what is left of the emptier window', () => {
+    const clock = fakeClock();
+    const pacer = new WritePacer(DEFAULT_ACI_WRITE_LIMITS, clock);
+    expect(pacer.budget('eastus')).toEqual({ available: 100, capacity: 100 });
+    for (let i = 0; i < 80; i++) pacer.tryTake('eastus');
+    expect(pacer.budget('eastus')).toEqual({ available: 20, capacity: 100 }); // 20 % of 5 min < 73 % of the hour
+    clock.advance(300_000); // the 5-minute window is full again; the hourly one refilled 25 of its 80
+    expect(pacer.budget('eastus')).toEqual({ available: 245, capacity: 300 });
+    expect(pacer.budget('eastus2')).toEqual({ available: 100, capacity: 100 });
+  });
+
   it('holds every region after a Retry-After, and never shortens a hold', () => {
     const clock = fakeClock();
     const pacer = new WritePacer([{ count: 10, perSeconds: 1 }], clock);

@@ -60,6 +60,12 @@ export class TokenBucket {
     return this.tokens >= 1 ? 0 : Math.ceil((1 - this.tokens) / this.refillPerMs);
   }
 
+  /** Tokens available now (fractional while refilling) and the bucket's size. */
+  level(now: number): { available: number; capacity: number } {
+    this.refill(now);
+    return { available: this.tokens, capacity: this.capacity };
+  }
+
   /** Takes a token; call only when {@link waitMs} returned 0. */
   take(now: number): void {
     this.refill(now);
@@ -100,6 +106,23 @@ export class WritePacer {
     if (wait > 0) return wait;
     for (const bucket of buckets) bucket.take(now);
     return 0;
+  }
+
+  /**
+   * What is left of `region`'s tightest window: whole tokens available and that window's size (the window
+   * with the smallest share left). A region never written to has every window full.
+   */
+  budget(region: string): { available: number; capacity: number } {
+    const now = this.clock.now();
+    let tightest: { available: number; capacity: number } | undefined;
+    for (const bucket of this.bucketsFor(region)) {
+      const level = bucket.level(now);
+      if (!tightest || level.available / level.capacity < tightest.available / tightest.capacity)
+        tightest = level;
+    }
+    return tightest
+      ? { available: Math.floor(tightest.available), capacity: tightest.capacity }
+      : { available: 0, capacity: 0 };
   }
 
   /** Holds every write until `retryAfterMs` from now (ARM's Retry-After); never shortens a hold. */

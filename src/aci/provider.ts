@@ -668,6 +668,10 @@ export class AciBurstProvider implements BurstProvider {
     return true;
   }
 
+  createBudget(region: string): { region: string; available: number; capacity: number } {
+    return { region, ...this.createPacer.budget(region) };
+  }
+
   async delete(name: string): Promise<void> {
     const group = await this.ownedGroup(name, 'deleting');
     if (!group) {

@@ -103,6 +103,13 @@ export class BurstRouter implements BurstProvider {
     return this.#options.checks.billedResources(template);
   }
 
+  /** As `quota`: the first account in use (pacing is per account; with several this is a hint). */
+  createBudget(region: string): { region: string; available: number; capacity: number } | undefined {
+    const accounts = this.#options.accountsInUse();
+    const first = [...accounts].sort((a, b) => accountKey(a).localeCompare(accountKey(b)))[0];
+    return first ? this.#provider(first).createBudget?.(region) : undefined;
+  }
+
   quota(region: string): Promise<{ region: string; limitCores: number; usedCores: number } | undefined> {
     const accounts = this.#options.accountsInUse();
     const first = [...accounts].sort((a, b) => accountKey(a).localeCompare(accountKey(b)))[0];

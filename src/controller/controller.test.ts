@@ -350,9 +350,10 @@ describe('problems only a person can fix: a condition, one event, nothing else',
 });
 
 describe('observing', () => {
-  it('builds the snapshot from the ports: workload, groups, signals, floors, prices, quota', async () => {
+  it('builds the snapshot from the ports: workload, groups, signals, floors, prices, quota, create budget', async () => {
     const h = harness();
     h.provider.quotas = { eastus: { limitCores: 100, usedCores: 10 } };
+    h.provider.createBudgets = { eastus: { available: 40, capacity: 100 } };
     await h.controller.tickOnce('shop/orders');
     const snapshot = h.snapshots[0]!;
     expect(snapshot.target).toMatchObject({ replicas: 2, templateHash: 'tmpl1' });
@@ -360,6 +361,7 @@ describe('observing', () => {
     expect(snapshot.signals).toEqual([{ trigger: 'queue-0', ok: true, value: 20, at: 0 }]);
     expect(snapshot.prices.source).toBe('retail-api');
     expect(snapshot.quota).toEqual([{ region: 'eastus', limitCores: 100, usedCores: 10 }]);
+    expect(snapshot.createBudget).toEqual([{ region: 'eastus', available: 40, capacity: 100 }]);
     expect(snapshot.burstable).toEqual({ ok: true });
   });
 

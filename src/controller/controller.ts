@@ -413,6 +413,10 @@ export class Controller {
     };
     const quota = await this.#quotas(policy);
     if (quota.length > 0) snapshot.quota = quota;
+    const createBudget = policy.burst.aci.regions
+      .map((region) => this.#deps.provider.createBudget?.(region))
+      .filter((b) => b !== undefined);
+    if (createBudget.length > 0) snapshot.createBudget = createBudget;
 
     // 4. Decide and act.
     const decision = this.#observe(id, 'deciding', () =>

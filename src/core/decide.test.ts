@@ -559,6 +559,40 @@ describe('decide: the ACI tier scales down on its own window (spec.burst.drain.s
   });
 });
 
+describe('decide: while ACI creates are scarce, drained replicas stay resumable longer', () => {
+  // 6 VM pods serve the demand (queue 60); one ACI replica was drained 100 s ago (grace 60 s).
+  const drained = running(listPrice, 1, 30 * MINUTE, { drainingSince: T0 - 100 * SECOND });
+  const at = (available: number) =>
+    decide(
+      {
+        ...testSnapshot({ now: T0, queue: 60, pods: vmPods(6, T0), burst: drained }),
+        createBudget: [
+          { region: 'eastus', available, capacity: 100 },
+          { region: 'eastus2', available, capacity: 100 },
+          { region: 'westeurope', available: 0, capacity: 100 }, // not one of the policy's regions
+        ],
+      },
+      listPrice,
+      state({ lastDesired: 6 }),
+      T0,
+    );
+
+  it.each([
+    ['plenty of creates left (60 %): deleted after the 60 s grace', 60, 1],
+    ['a quarter left: still deleted', 25, 1],
+    ['less than a quarter left (20 %): kept, resumable, for 3 × 60 s', 20, 0],
+  ])('%s', (_what, available, deleted) => {
+    const d = at(available);
+    expect(actionsOf(d.actions, 'DeleteBurst')).toHaveLength(deleted);
+    const line = d.explanation.placement.find((l) => l.startsWith('ACI creates are scarce'));
+    if (deleted === 0)
+      expect(line).toBe(
+        `ACI creates are scarce: ${2 * available} of 200 left in the provider's pacing window (ACI allows 100 per 5 min and 300 per hour per region); drained replicas are kept, resumable, for 180 s instead of 60 s, so a surge still finds creates.`,
+      );
+    else expect(line).toBeUndefined();
+  });
+});
+
 describe('decide: failures and rollouts', () => {
   const spill = state({ lastDesired: 12, mode: 'spill', burstStartedAt: T0 - 10 * MINUTE, burstBaseline: 6 });
 

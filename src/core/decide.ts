@@ -31,6 +31,27 @@ import type {
   Snapshot,
 } from './types.ts';
 
+/**
+ * Below this share of the provider's create budget left (its tightest pacing window, summed over the
+ * policy's regions), creates are scarce: drained ACI replicas are kept, resumable, for
+ * {@link SCARCE_GRACE_FACTOR} grace periods instead of one.
+ */
+export const CREATE_BUDGET_SCARCE_SHARE = 0.25;
+/** How many grace periods a drained replica is kept while creates are scarce. */
+export const SCARCE_GRACE_FACTOR = 3;
+
+/** Share of the create budget left over the policy's regions, when the provider reports it. */
+export function createBudgetShare(
+  snapshot: Snapshot,
+  policy: Policy,
+): { share: number; available: number; capacity: number } | undefined {
+  const budgets = (snapshot.createBudget ?? []).filter((b) => policy.burst.aci.regions.includes(b.region));
+  const capacity = budgets.reduce((sum, b) => sum + b.capacity, 0);
+  if (budgets.length === 0 || !(capacity > 0)) return undefined;
+  const available = budgets.reduce((sum, b) => sum + Math.max(0, b.available), 0);
+  return { share: available / capacity, available, capacity };
+}
+
 /** After the target has been missing this long, its ACI groups are drained so they stop billing. */
 export const TARGET_MISSING_DRAIN_SECONDS = 300;
 
@@ -485,6 +506,11 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
   // recommendation with only that window changed; its state is not kept (the HPA's is).
   const downWindow = policy.behavior.scaleDown.stabilizationWindowSeconds;
   const aciWindow = Math.min(policy.burst.drain.scaleDownStabilizationSeconds, downWindow);
+  // While creates are scarce (less than a quarter of the provider's pacing window left), drained replicas
+  // stay resumable for longer: deleting them now would spend on re-creates what a surge will need.
+  const creates = createBudgetShare(snapshot, policy);
+  const createsScarce = creates !== undefined && creates.share < CREATE_BUDGET_SCARCE_SHARE;
+  const graceSeconds = policy.burst.drain.gracePeriodSeconds * (createsScarce ? SCARCE_GRACE_FACTOR : 1);
   const aciDesired =
     aciWindow < downWindow && rec.proposed < D
       ? Math.min(
@@ -545,7 +571,7 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
 
   // 4. Place.
   const burstable = snapshot.burstable.ok;
-  const capacity = burstCapacity(snapshot, policy, unit, now, failures.blocked);
+  const capacity = burstCapacity(snapshot, policy, unit, now, failures.blocked, graceSeconds);
   const placement = place({
     desired: D,
     aciDesired,
@@ -579,7 +605,7 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
     maxUnavailable: target.maxUnavailable,
     regions: policy.burst.aci.regions,
     priority: policy.burst.aci.priority,
-    gracePeriodSeconds: policy.burst.drain.gracePeriodSeconds,
+    gracePeriodSeconds: graceSeconds,
     minBurstLifetimeSeconds: policy.burst.drain.minBurstLifetimeSeconds,
   });
   let scale: Extract<Action, { kind: 'ScaleDeployment' }> | undefined;
@@ -628,7 +654,15 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
   const summary =
     `desired ${D}: ${D - placement.aciTarget} on VM, ${placement.aciTarget} on ACI (${placement.mode})` +
     (placement.deploymentReplicas !== D ? `, Deployment ${placement.deploymentReplicas}` : '');
-  const reasons = [...rec.reasons, ...metricLines, placement.summary, ...plan.lines].filter((r) => r !== '');
+  const scarceLine =
+    createsScarce && creates
+      ? `ACI creates are scarce: ${creates.available} of ${creates.capacity} left in the provider's pacing ` +
+        `window (ACI allows 100 per 5 min and 300 per hour per region); drained replicas are kept, resumable, ` +
+        `for ${graceSeconds} s instead of ${policy.burst.drain.gracePeriodSeconds} s, so a surge still finds creates.`
+      : '';
+  const reasons = [...rec.reasons, ...metricLines, placement.summary, scarceLine, ...plan.lines].filter(
+    (r) => r !== '',
+  );
   const status: ScalerStatus = {
     observedGeneration: policy.generation,
     desiredReplicas: D,
@@ -676,7 +710,7 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
     conditions,
     explanation: {
       recommendation: [...rec.reasons, ...metricLines],
-      placement: [...placement.placementLines, ...plan.lines],
+      placement: [...placement.placementLines, ...(scarceLine ? [scarceLine] : []), ...plan.lines],
       cost: placement.costLines,
     },
     state: next,

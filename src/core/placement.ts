@@ -159,13 +159,15 @@ export function burstCapacity(
   unit: UnitCosts,
   now: number,
   blocked?: { message: string },
+  /** The grace period in force this tick. @default spec.burst.drain.gracePeriodSeconds */
+  graceSeconds = policy.burst.drain.gracePeriodSeconds,
 ): BurstCapacity {
   const limits: BurstLimit[] = [];
   const billing = snapshot.burst.filter((g) => g.state !== 'Failed' && g.state !== 'Stopped');
   const ownSpend = billing.reduce((sum, g) => sum + burstReplicaHourUSD(g, snapshot.prices), 0);
   // Groups drained for their grace period are deleted this tick (before any create): they stop billing now.
   // A running one of the current template may be resumed instead, so it is not counted as leaving.
-  const graceMs = policy.burst.drain.gracePeriodSeconds * 1000;
+  const graceMs = graceSeconds * 1000;
   const templateHash = snapshot.target?.templateHash;
   const leaving = billing
     .filter(

@@ -265,6 +265,8 @@ export interface Snapshot {
   prices: Prices;
   /** Regional core quota for ACI, when known. */
   quota?: { region: string; limitCores: number; usedCores: number }[];
+  /** Creates the provider's pacing still allows per region, out of its tightest window, when known. */
+  createBudget?: { region: string; available: number; capacity: number }[];
   /** Replica floors active now (spec.schedules and cron triggers, evaluated outside the core). */
   floors: ReplicaFloor[];
   /** Current ACI spend rate of every scaler sharing this budget scope, USD/h (this scaler's included). */

@@ -91,6 +91,7 @@ export function memoizeTemplateChecks(provider: BurstProvider): BurstProvider {
     resumeDraining: (name) => provider.resumeDraining(name),
     delete: (name) => provider.delete(name),
     quota: (region) => provider.quota(region),
+    createBudget: (region) => provider.createBudget?.(region),
     checkBurstable(template) {
       let check = burstable.get(template);
       if (!check) burstable.set(template, (check = provider.checkBurstable(template)));

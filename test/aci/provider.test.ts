@@ -121,6 +121,14 @@ describe('lifecycle through the SDK and the HTTP face', () => {
     expect(patches()).toBe(patchesBefore + 1);
   });
 
+  it('reports the creates its pacing still allows per region', async () => {
+    const provider = h.provider();
+    expect(provider.createBudget('eastus')).toEqual({ region: 'eastus', available: 100, capacity: 100 });
+    for (const index of [0, 1, 2]) await provider.create(createRequest(index));
+    expect(provider.createBudget('eastus')).toEqual({ region: 'eastus', available: 97, capacity: 100 });
+    expect(provider.createBudget('westus')).toEqual({ region: 'westus', available: 100, capacity: 100 });
+  });
+
   it('creates the same name once when asked twice at the same time', async () => {
     const provider = h.provider();
     const [a, b] = await Promise.all([provider.create(createRequest(4)), provider.create(createRequest(4))]);

@@ -391,6 +391,8 @@ export class FakeProvider implements BurstProvider {
   /** Regions that refuse creates with a quota error. */
   readonly fullRegions = new Set<string>();
   quotas: Record<string, { limitCores: number; usedCores: number }> = {};
+  /** Creates left per region, as the provider's pacing reports them (absent: not reported). */
+  createBudgets: Record<string, { available: number; capacity: number }> = {};
   burstable: BurstabilityCheck = { ok: true };
   /** In-flight list calls per scaler, and the most seen at once. */
   readonly listing = new Map<string, number>();
@@ -502,6 +504,11 @@ export class FakeProvider implements BurstProvider {
 
   billedResources(): { cpu: number; memoryGiB: number } {
     return { cpu: 1, memoryGiB: 2 };
+  }
+
+  createBudget(region: string): { region: string; available: number; capacity: number } | undefined {
+    const budget = this.createBudgets[region];
+    return budget ? { region, ...budget } : undefined;
   }
 
   quota(region: string): Promise<{ region: string; limitCores: number; usedCores: number } | undefined> {
