@@ -48,6 +48,27 @@ describe('createFastModelAciApi answers exactly as the model API', () => {
         return out;
       },
     },
+    {
+      case: 'a refused create leaves no group, a later listing and get agree',
+      script: async (api: ReturnType<typeof createModelAciApi>, clock: VirtualClock) => {
+        const out: unknown[] = [];
+        const refused = async (name: string, g: ContainerGroup): Promise<string> =>
+          api.createOrUpdate(name, g, 'accepted').then(
+            () => 'created',
+            (error: unknown) => (error as { code?: string }).code ?? 'error',
+          );
+        out.push(summary(await api.list()));
+        out.push(await refused('a', group('a')), await refused('b', { ...group('b'), osType: 'Plan9' }));
+        out.push(await api.get('b'), summary(await api.list()), await api.get('b'));
+        await clock.advance(200_000);
+        out.push(summary(await api.list()), await api.get('b'), (await api.get('a'))?.name);
+        await api.delete('a');
+        await api.delete('a');
+        out.push(summary(await api.list()), await api.get('a'));
+        out.push(await refused('c', group('c')), summary(await api.list()), (await api.get('c'))?.name);
+        return out;
+      },
+    },
   ])('$case', async ({ script }) => {
     const [plain, fast] = await both(script);
     expect(fast).toEqual(plain);

@@ -33,8 +33,13 @@ export function createFastModelAciApi(options: {
 }): AciApi {
   const api = createModelAciApi({ ...options, sharedViews: true });
   let cached: ContainerGroup[] | undefined;
-  /** Names that exist, once a listing was read (undefined before). */
+  /**
+   * Names that exist, once a listing was read (undefined before): the last listing's names plus creates
+   * minus deletes. Read again from a listing only after a write failed (a failed PUT may have created
+   * nothing, a failed DELETE deleted nothing); otherwise it already equals the listing's names.
+   */
   let names: Set<string> | undefined;
+  let namesStale = true;
   const invalidate = (): void => {
     cached = undefined;
   };
@@ -55,19 +60,31 @@ export function createFastModelAciApi(options: {
       if (cached) return [...cached];
       const groups = await api.list();
       cached = groups.every(settled) ? groups : undefined;
-      names = new Set(groups.flatMap((g) => (g.name ? [g.name] : [])));
+      if (namesStale) {
+        names = new Set();
+        for (const group of groups) if (group.name) names.add(group.name);
+        namesStale = false;
+      }
       return [...groups];
     },
     createOrUpdate: writing(async (name: string, group: ContainerGroup, wait: CreateWait) => {
       try {
         return await api.createOrUpdate(name, group, wait);
+      } catch (error) {
+        namesStale = true;
+        throw error;
       } finally {
         // Accepted or not, ask the model next time (a failed PUT may still have created nothing).
         names?.add(name);
       }
     }),
     delete: writing(async (name: string) => {
-      await api.delete(name);
+      try {
+        await api.delete(name);
+      } catch (error) {
+        namesStale = true;
+        throw error;
+      }
       names?.delete(name);
     }),
     updateTags: writing((name: string, tags: Record<string, string>) => api.updateTags(name, tags)),
