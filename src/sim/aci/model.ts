@@ -277,7 +277,8 @@ export class AciModel {
   /** Bumped whenever a group comes, goes, stops or starts (what {@link stateCounts} remembers depends on it). */
   private version = 0;
   private counted: { version: number; at: number; until: number; counts: StateCounts } | undefined;
-  /** The live groups sorted by name, until a group is created or deleted. */
+  /** The live groups sorted by name, until a group is created or deleted; and those of each resource group. */
+  private readonly sortedByRg = new Map<string, SimGroup[]>();
   private sorted: SimGroup[] | undefined;
   private readonly operations = new Map<string, SimOp>();
   private readonly faults: (SimFault & { left: number })[] = [];
@@ -819,11 +820,19 @@ export class AciModel {
   }
 
   /** Live groups of a resource group (or all), sorted by name. */
-  private byName(rg: string | undefined): SimGroup[] {
-    this.sorted ??= [...this.groups.values()].sort((a, b) => a.name.localeCompare(b.name));
+  private byName(rg: string | undefined): readonly SimGroup[] {
+    if (!this.sorted) {
+      this.sorted = [...this.groups.values()].sort((a, b) => a.name.localeCompare(b.name));
+      this.sortedByRg.clear();
+    }
     if (rg === undefined) return this.sorted;
     const wanted = rg.toLowerCase();
-    return this.sorted.filter((g) => g.rg.toLowerCase() === wanted);
+    let groups = this.sortedByRg.get(wanted);
+    if (!groups) {
+      groups = this.sorted.filter((g) => g.rg.toLowerCase() === wanted);
+      this.sortedByRg.set(wanted, groups);
+    }
+    return groups;
   }
 
   /**
