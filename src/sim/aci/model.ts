@@ -152,8 +152,11 @@ interface SimGroup {
   deletedAt?: number;
   privateIp?: string;
   failedImage?: string;
-  /** The view {@link AciModel.listShared} hands out, once time no longer changes it; dropped on any change. */
-  shared?: ContainerGroup;
+  /**
+   * The view {@link AciModel.listShared} hands out from `from` until time changes it (`until`, exclusive;
+   * Infinity once nothing time brings can); dropped on any change to the group.
+   */
+  shared?: { view: ContainerGroup; from: number; until: number };
 }
 
 /** Groups per state, as {@link AciModel.inventory} names the states. */
@@ -804,17 +807,18 @@ export class AciModel {
 
   /**
    * {@link list}, for a caller that never changes what it gets (the fast simulator's in-process API): a
-   * group whose view time can no longer change (running, failed or stopped, every event past) is built
-   * once and the same object is handed out until the group changes (tags, spec, stop, start, delete).
-   * Same faults and counters as {@link list}.
+   * group's view is built once and the same object is handed out until time changes it (the pull starts
+   * or ends, the container starts, the image pull fails) or the group changes (tags, spec, stop, start,
+   * delete). Same faults and counters as {@link list}.
    */
   listShared(rg?: string): readonly ContainerGroup[] {
     this.enter('list');
     const now = this.clock.now();
     return this.byName(rg).map((g) => {
-      if (g.shared) return g.shared;
+      const shared = g.shared;
+      if (shared && now >= shared.from && now < shared.until) return shared.view;
       const view = this.view(g);
-      if (now >= this.settledAt(g)) g.shared = view;
+      g.shared = { view, from: now, until: this.viewChangesAt(g, now) };
       return view;
     });
   }
@@ -836,14 +840,19 @@ export class AciModel {
   }
 
   /**
-   * From when time no longer changes a group's view: its last run's last event (started, or the failed
-   * pull, after which the group stays Failed), or the stop; the views of earlier runs ended with them.
+   * The first time after `now` at which time alone changes the group's view (its phase, its container's
+   * state or its events): the next of its last run's pull start, pull end, container start and failed pull;
+   * Infinity once the run failed or was stopped (the views of earlier runs ended with them).
    */
-  private settledAt(g: SimGroup): number {
+  private viewChangesAt(g: SimGroup, now: number): number {
     const run = this.lastRun(g);
-    if (!run) return Infinity;
-    if (g.stopped) return run.endAt ?? Infinity;
-    return run.failAt ?? Math.max(run.pullStartAt, run.pulledAt, run.startedAt);
+    if (!run) return now;
+    if (g.stopped) return run.endAt === undefined ? now : Infinity;
+    if (run.failAt !== undefined && now >= run.failAt) return Infinity;
+    let next = Infinity;
+    for (const t of [run.pullStartAt, run.pulledAt, run.startedAt, run.failAt])
+      if (t !== undefined && t > now && t < next) next = t;
+    return next;
   }
 
   /** DELETE: the group as it was, or undefined when it did not exist (ARM answers 204). */
