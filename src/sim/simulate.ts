@@ -82,6 +82,8 @@ export async function simulate(input: SimulationInput): Promise<SimulationResult
     parallel === 'auto'
       ? availableParallelism() > 1 && perRun * baselines.length >= PARALLEL_FROM_SECONDS
       : parallel;
+  const here = (policy: BaselineName): Promise<PolicyResult> =>
+    runBaseline(policy, { scenario, trace, progress: (seconds) => progress(policy, seconds) });
   if (worthIt && policies.includes('spillway') && baselines.length > 0) {
     const worker = baselinesOnWorker({ scenario, trace, policies: baselines }, progress);
     try {
@@ -90,14 +92,13 @@ export async function simulate(input: SimulationInput): Promise<SimulationResult
       await worker.stop();
       throw error;
     }
-    for (const [policy, result] of await worker.results) results.set(policy, result);
+    const done = await worker.results;
+    // A worker that could not even load its modules (a runtime that cannot run TypeScript in a worker)
+    // leaves the baselines to this thread.
+    for (const policy of baselines) results.set(policy, done?.get(policy) ?? (await here(policy)));
   } else {
-    for (const policy of policies) {
-      const result = isBaseline(policy)
-        ? await runBaseline(policy, { scenario, trace, progress: (seconds) => progress(policy, seconds) })
-        : await spillway();
-      results.set(policy, result);
-    }
+    for (const policy of policies)
+      results.set(policy, isBaseline(policy) ? await here(policy) : await spillway());
   }
   input.progress?.(1, policies[policies.length - 1] ?? 'spillway');
   const slots = slotsPerNode(scenario);
@@ -124,20 +125,23 @@ export async function simulate(input: SimulationInput): Promise<SimulationResult
 
 /**
  * Runs baselines on a worker thread (src/sim/baselines/worker.ts), passing their progress on. `results`
- * settles when the worker has posted every result and exited.
+ * settles when the worker has posted every result and exited — or with undefined when the worker failed
+ * before it was ready (its modules did not load), so that the caller runs them itself.
  */
 function baselinesOnWorker(
   work: BaselineWork,
   progress: (policy: PolicyName, seconds: number) => void,
-): { results: Promise<Map<BaselineName, PolicyResult>>; stop: () => Promise<void> } {
+): { results: Promise<Map<BaselineName, PolicyResult> | undefined>; stop: () => Promise<void> } {
   const worker = new Worker(new URL('./baselines/worker.ts', import.meta.url), { workerData: work });
   const results = new Map<BaselineName, PolicyResult>();
-  const done = new Promise<Map<BaselineName, PolicyResult>>((resolve, reject) => {
+  let ready = false;
+  const done = new Promise<Map<BaselineName, PolicyResult> | undefined>((resolve, reject) => {
     worker.on('message', (message: BaselineMessage) => {
-      if (message.kind === 'progress') progress(message.policy, message.seconds);
+      if (message.kind === 'ready') ready = true;
+      else if (message.kind === 'progress') progress(message.policy, message.seconds);
       else results.set(message.policy, message.result);
     });
-    worker.on('error', reject);
+    worker.on('error', (error: Error) => (ready ? reject(error) : resolve(undefined)));
     worker.on('exit', (code) => {
       if (results.size === work.policies.length) resolve(results);
       else

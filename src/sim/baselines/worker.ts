@@ -1,7 +1,8 @@
 /**
  * A worker thread that runs baselines beside Spillway's run (see simulate.ts): it gets the scenario, the
  * trace and the baselines in `workerData`, runs them one after another exactly as the main thread would,
- * and posts each result (and its progress, about 200 times per run) back.
+ * and posts each result (and its progress, about 200 times per run) back — after a first `ready` once its
+ * modules loaded.
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { PolicyResult } from '../run.ts';
@@ -20,6 +21,7 @@ export interface BaselineWork {
 
 /** What the worker posts. */
 export type BaselineMessage =
+  | { kind: 'ready' }
   | { kind: 'progress'; policy: BaselineName; seconds: number }
   | { kind: 'result'; policy: BaselineName; result: PolicyResult };
 
@@ -28,6 +30,7 @@ if (!port) throw new Error('src/sim/baselines/worker.ts runs as a worker thread 
 const { scenario, trace, policies } = workerData as BaselineWork;
 const every = Math.max(1, Math.round(loopSeconds(trace, scenario) / 200));
 const post = (message: BaselineMessage): void => port.postMessage(message);
+post({ kind: 'ready' });
 for (const policy of policies) {
   const result = await runBaseline(policy, {
     scenario,
