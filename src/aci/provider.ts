@@ -294,8 +294,33 @@ export class AciBurstProvider implements BurstProvider {
     this.cache?.groups.delete(name);
   }
 
+  /**
+   * The replica of each group object seen, while nothing can change it: the same object (a listing is
+   * reused while no group changed), the same known failure, and a readiness time cannot change — ready
+   * stays ready, and a group not Running is not ready whatever the time. A Running group still in its
+   * readiness probe's initial delay is recomputed each time.
+   */
+  private readonly replicas = new WeakMap<
+    ContainerGroup,
+    { failure: string | undefined; replica: OwnedBurstReplica | undefined; listed?: BurstReplica }
+  >();
+
+  private replicaMemo(group: ContainerGroup): {
+    failure: string | undefined;
+    replica: OwnedBurstReplica | undefined;
+    listed?: BurstReplica;
+  } {
+    const failure = group.name ? this.failures.get(group.name) : undefined;
+    const known = this.replicas.get(group);
+    if (known && known.failure === failure) return known;
+    const replica = toReplica(group, this.clock.now(), failure);
+    const memo = { failure, replica };
+    if (!(replica?.state === 'Running' && !replica.ready)) this.replicas.set(group, memo);
+    return memo;
+  }
+
   private replicaOf(group: ContainerGroup): OwnedBurstReplica | undefined {
-    return toReplica(group, this.clock.now(), group.name ? this.failures.get(group.name) : undefined);
+    return this.replicaMemo(group).replica;
   }
 
   async list(scaler: ScalerKey): Promise<BurstReplica[]> {
@@ -303,8 +328,9 @@ export class AciBurstProvider implements BurstProvider {
     const out: BurstReplica[] = [];
     for (const group of groups.values()) {
       if (!ownedByScaler(group.tags, this.clusterId, scaler)) continue;
-      const replica = this.replicaOf(group);
-      if (replica) out.push(withoutOwner(replica));
+      const memo = this.replicaMemo(group);
+      // The executor copies what it changes, so the listed replica can be handed out again.
+      if (memo.replica) out.push((memo.listed ??= withoutOwner(memo.replica)));
     }
     return out.sort((a, b) => a.index - b.index);
   }

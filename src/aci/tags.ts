@@ -68,7 +68,18 @@ export function ownershipTags(input: {
  * Reads ownership from tags. Undefined unless every ownership tag is present and well formed —
  * a group with partial tags is not provably ours and is never touched.
  */
+const ownership = new WeakMap<Record<string, string>, OwnershipTags | undefined>();
+
 export function readOwnership(tags: Record<string, string> | undefined): OwnershipTags | undefined {
+  if (!tags) return undefined;
+  // Tags objects are replaced, never changed, when a group is re-tagged: one parse per object.
+  if (ownership.has(tags)) return ownership.get(tags);
+  const own = parseOwnership(tags);
+  ownership.set(tags, own);
+  return own;
+}
+
+function parseOwnership(tags: Record<string, string> | undefined): OwnershipTags | undefined {
   if (!tags || tags[TAG.managedBy] !== MANAGED_BY) return undefined;
   const clusterId = tags[TAG.cluster];
   const namespace = tags[TAG.namespace];

@@ -47,7 +47,21 @@ export interface AciBilled {
   memoryGB: number;
 }
 
+/** roundUpToStep's answers by step and value (a handful of distinct requests; toFixed is slow). */
+const rounded = new Map<number, Map<number, number>>();
+
 function roundUpToStep(value: number, step: number): number {
+  let byValue = rounded.get(step);
+  if (!byValue) rounded.set(step, (byValue = new Map<number, number>()));
+  let out = byValue.get(value);
+  if (out === undefined) {
+    out = roundUpToStepOnce(value, step);
+    if (byValue.size < 4096) byValue.set(value, out);
+  }
+  return out;
+}
+
+function roundUpToStepOnce(value: number, step: number): number {
   // The small epsilon keeps 0.3 / 0.1 = 2.9999999999999996 at 3 steps instead of 4.
   const steps = Math.ceil(value / step - 1e-9);
   return Number((steps * step).toFixed(6));

@@ -126,12 +126,9 @@ export class AciServing {
 
   count(): number {
     if (this.#valid) return this.#count;
-    let running = 0;
-    let starting = 0;
-    for (const group of this.#model.inventory()) {
-      if (group.state === 'Running') running += 1;
-      else if (group.state === 'Pending' || group.state === 'Creating') starting += 1;
-    }
+    const counts = this.#model.stateCounts();
+    const running = counts.Running;
+    const starting = counts.Pending + counts.Creating;
     this.#count = running;
     this.#valid = starting === 0;
     return running;
