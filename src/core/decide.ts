@@ -26,6 +26,7 @@ import type {
   MetricInput,
   Policy,
   Recommendation,
+  RecommendInput,
   ScalerState,
   ScalerStatus,
   Snapshot,
@@ -484,7 +485,7 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
   const live = snapshot.burst.filter(isLiveBurst);
   const unscheduled = unscheduledPods(snapshot);
   const current = state.lastDesired ?? target.replicas + Math.max(0, live.length - unscheduled);
-  const recInput: Parameters<typeof recommend>[0] = {
+  const recInput: RecommendInput = {
     now,
     currentReplicas: current,
     pods: snapshot.pods,

@@ -279,9 +279,9 @@ export function overflowTimes(policy: Policy): OverflowTimes {
 /**
  * Bridge or spill for an overflow of `k` replicas above `base`, by blocks of one node from the bottom. The
  * lower levels of demand have been needed longer than the higher ones (a level is needed while demand is at
- * least that high), so each block of `slots` levels gets its own expected remaining time: the burst's
- * forecast times the share of the burst's age its top level has been needed (so, with the Lindy forecast,
- * as long again as that level has been needed), never below an ACI start. A block
+ * least that high), so each block of `slots` levels gets its own expected remaining time: as long again as
+ * its top level has been needed (Lindy, per level), capped by the burst's own forecast (which carries the
+ * trend and the burst history), never below an ACI start. A block
  * is bridged when a node for it beats ACI over that time; the first block that does not, and every block
  * above it, stays on ACI. So the steady base of a burst goes to new VMs while its fluctuating top, which
  * would leave a new node mostly empty between peaks, spills. When every level has the same age (no level
@@ -297,8 +297,7 @@ export function chooseLayered(
   const { unit } = input;
   const F = input.forecast.remainingSeconds;
   const burstAge = input.forecast.ageSeconds;
-  // A level needed for a share of the burst's age is expected for that share of the burst's forecast (with
-  // the Lindy forecast alone: for as long again as it has been needed).
+  // A level is expected for as long again as it has been needed, within the burst's forecast.
   const expected = (level: number): number => {
     const age = input.levelAgeSeconds?.(level);
     if (age === undefined || !(burstAge > 0)) return F;
@@ -316,13 +315,16 @@ export function chooseLayered(
   const lines: string[] = [];
   let stop: OverflowChoice | undefined;
   let stopSeconds = 0;
+  let rest: OverflowChoice | undefined;
   for (let from = 0; from < k; from += slots) {
     const size = Math.min(slots, k - from);
     const T = expected(base + from + size);
     const block = choose(size, T);
     if (block.chosen.newNodes === 0) {
-      stop = choose(k - from, T);
-      if (stop.chosen.newNodes > 0) stop = block;
+      // Everything from this block up spills: its cost is the rest's spill option; the explanation is the
+      // rest's choice, unless more levels together would buy a node (then the block's own, which did not).
+      rest = choose(k - from, T);
+      stop = rest.chosen.newNodes > 0 ? block : rest;
       stopSeconds = T;
       break;
     }
@@ -341,7 +343,7 @@ export function chooseLayered(
       `Replicas ${base + bridged + 1}–${base + k}: expected for ${duration(stopSeconds)} at most, too short for a new node:`,
       ...stop.lines.map((l) => `  ${l}`),
     );
-    const spill = stop.options[0];
+    const spill = rest?.options[0];
     aciUSD += spill?.aciUSD ?? 0;
     vmUSD += spill?.vmUSD ?? 0;
   }
