@@ -82,7 +82,7 @@ const EXPECTED_DEFAULTED: Policy = {
       spotFallbackToRegular: true,
     },
     maxBurstReplicas: 100,
-    drain: { gracePeriodSeconds: 60, minBurstLifetimeSeconds: 60, scaleDownStabilizationSeconds: 0 },
+    drain: { gracePeriodSeconds: 30, minBurstLifetimeSeconds: 60, scaleDownStabilizationSeconds: 0 },
   },
   cost: {
     vm: {

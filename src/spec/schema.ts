@@ -106,8 +106,8 @@ export const SPEC_DEFAULTS = {
       spotFallbackToRegular: true,
     },
     drain: {
-      /** @default 60 */
-      gracePeriodSeconds: 60,
+      /** @default 30 — Kubernetes' default terminationGracePeriodSeconds */
+      gracePeriodSeconds: 30,
       /** @default 60 */
       minBurstLifetimeSeconds: 60,
       /** @default 0 */
