@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { Command, CommanderError } from 'commander';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
-import { parseScalerRef, registerExplainCommand } from './explain.ts';
+import { parseScalerRef, registerExplainCommand, renderExplained } from './explain.ts';
+import type { BurstScalerStatus } from '../spec/schema.ts';
 
 /** A BurstScaler as the API server returned it, with the status the real decide() wrote. */
 const RECORDED = JSON.parse(
@@ -143,6 +144,23 @@ describe('spillway explain', () => {
       'New nodes fill 85% of their slots over their life (spec.cost.vm.packingPercent) → $0.0753/h per replica served on new nodes',
     );
     expect(stdout).toContain('ACI / VM replica-hour = 0.77×');
+    // The decision's own cost arithmetic, as the controller stored it in status.lastDecision.cost.
+    const cost = stdout.slice(stdout.indexOf('Cost model (the arithmetic behind this placement):'));
+    expect(cost).toContain('  Burst has lasted 2.0 min; Lindy estimate of what remains: 2.0 min.');
+    expect(cost).toContain('    spill all 5 on ACI: ACI $0.0146 + VM $0.0000 = $0.0146');
+    expect(cost).toContain('  Chosen: spill only (5 on ACI).');
+    expect(stdout.indexOf('Cost model')).toBeLessThan(stdout.indexOf('Now: 9 on VM'));
+  });
+
+  it('prints no cost section for a status written before decisions carried one', () => {
+    const old = structuredClone(RECORDED.status) as { lastDecision: Record<string, unknown> };
+    delete old.lastDecision.cost;
+    const text = renderExplained(
+      { scaler: 'shop/orders-worker', status: old as BurstScalerStatus, prices: [] },
+      Date.parse('2026-11-02T09:34:00Z'),
+    );
+    expect(text).toContain('   2. Desired 14 replicas: 9 on VM now, 5 more needed, 5 need new capacity.');
+    expect(text).not.toContain('Cost model');
   });
 
   it.each([

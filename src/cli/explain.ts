@@ -1,8 +1,9 @@
 /**
  * `spillway explain NAMESPACE/NAME`: why a running BurstScaler is where it is. Reads the BurstScaler
  * (and its target Deployment, for the price of one replica) through the Kubernetes API with the user's
- * kubeconfig, and prints the last decision, its reasons step by step, the replica counts, the conditions
- * and the per-replica price arithmetic of the cost model.
+ * kubeconfig, and prints the last decision, its reasons step by step, the cost model's arithmetic behind it
+ * (`status.lastDecision.cost`), the replica counts, the conditions and the per-replica price at the spec's
+ * prices.
  *
  * The controller writes the decision into the BurstScaler's status (`status.lastDecision`), so this
  * needs only read access (`get burstscalers.spillway.io`, and `get deployments` for the prices).
@@ -218,6 +219,10 @@ export function renderExplained(explained: Explained, now: number): string {
       );
     out.push('', 'Why, step by step:');
     decision.reasons.forEach((reason, i) => out.push(`  ${String(i + 1).padStart(2)}. ${reason}`));
+    if (decision.cost && decision.cost.length > 0) {
+      out.push('', 'Cost model (the arithmetic behind this placement):');
+      out.push(...decision.cost.map((line) => `  ${line}`));
+    }
     out.push(
       '',
       `Now: ${status.vmReplicas ?? '?'} on VM, ${status.aciReplicas ?? '?'} on ACI (of ${status.desiredReplicas ?? '?'} desired)` +

@@ -17,7 +17,7 @@ import { ManualClock } from '../../test/controller/manual-clock.ts';
 import { simpleDecide } from '../../test/controller/simple-decide.ts';
 import { decide } from '../core/decide.ts';
 import { compilePolicy } from '../spec/compile.ts';
-import { Controller } from './controller.ts';
+import { Controller, parseStatus } from './controller.ts';
 import type { ControllerOptions, TickResult } from './controller.ts';
 
 /** Shaped like src/spec's SpecValidationError: a message and the issues with their field paths. */
@@ -666,4 +666,43 @@ describe('with the real decide and spec compiler', () => {
       );
     },
   );
+});
+
+describe('parseStatus', () => {
+  const stored = {
+    observedGeneration: 2,
+    desiredReplicas: 8,
+    vmReplicas: 6,
+    aciReplicas: 2,
+    pendingReplicas: 0,
+    mode: 'spill',
+    costUSDPerHour: 0.5,
+    conditions: [],
+  };
+
+  it('keeps the last decision’s cost lines, dropping anything that is not a string', () => {
+    const parsed = parseStatus({
+      ...stored,
+      lastDecision: {
+        at: '2026-11-02T10:00:00Z',
+        summary: 's',
+        reasons: ['r'],
+        cost: ['Chosen: spill only', 3],
+      },
+    });
+    expect(parsed?.lastDecision).toEqual({
+      at: '2026-11-02T10:00:00Z',
+      summary: 's',
+      reasons: ['r'],
+      cost: ['Chosen: spill only'],
+    });
+  });
+
+  it('reads a status written before decisions carried cost lines as having none', () => {
+    const parsed = parseStatus({
+      ...stored,
+      lastDecision: { at: '2026-11-02T10:00:00Z', summary: 's', reasons: [] },
+    });
+    expect(parsed?.lastDecision.cost).toEqual([]);
+  });
 });

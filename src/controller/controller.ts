@@ -583,7 +583,12 @@ export class Controller {
       const status: ScalerStatus = {
         ...previous,
         observedGeneration: object.metadata.generation,
-        lastDecision: { at: new Date(clock.now()).toISOString(), summary: message, reasons: [message] },
+        lastDecision: {
+          at: new Date(clock.now()).toISOString(),
+          summary: message,
+          reasons: [message],
+          cost: [],
+        },
         conditions: mergeConditions(previous.conditions, [ready]),
       };
       await cluster.patchStatus(key, status).catch((error: unknown) => {
@@ -750,7 +755,7 @@ function emptyStatus(): ScalerStatus {
     pendingReplicas: 0,
     mode: 'none',
     costUSDPerHour: 0,
-    lastDecision: { at: new Date(0).toISOString(), summary: '', reasons: [] },
+    lastDecision: { at: new Date(0).toISOString(), summary: '', reasons: [], cost: [] },
     conditions: [],
   };
 }
@@ -771,7 +776,7 @@ export function parseStatus(raw: unknown): ScalerStatus | undefined {
   if (!Array.isArray(s.conditions)) return undefined;
   const mode = s.mode === 'bridge' || s.mode === 'spill' ? s.mode : 'none';
   const last = (typeof s.lastDecision === 'object' && s.lastDecision) || {};
-  const { at, summary, reasons } = last as Record<string, unknown>;
+  const { at, summary, reasons, cost } = last as Record<string, unknown>;
   const conditions = (s.conditions as unknown[]).filter(
     (c): c is Condition =>
       typeof c === 'object' &&
@@ -793,6 +798,7 @@ export function parseStatus(raw: unknown): ScalerStatus | undefined {
       at: typeof at === 'string' ? at : new Date(0).toISOString(),
       summary: typeof summary === 'string' ? summary : '',
       reasons: Array.isArray(reasons) ? reasons.filter((r): r is string => typeof r === 'string') : [],
+      cost: Array.isArray(cost) ? cost.filter((r): r is string => typeof r === 'string') : [],
     },
     conditions: conditions.map(({ type, status, reason, message }) => ({ type, status, reason, message })),
   };

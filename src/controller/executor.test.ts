@@ -50,7 +50,7 @@ const status: ScalerStatus = {
   pendingReplicas: 0,
   mode: 'spill',
   costUSDPerHour: 0.12,
-  lastDecision: { at: '2026-01-05T09:00:00.000Z', summary: 'desired 6', reasons: [] },
+  lastDecision: { at: '2026-01-05T09:00:00.000Z', summary: 'desired 6', reasons: [], cost: [] },
   conditions: [{ type: 'Ready', status: 'True', reason: 'Deciding', message: 'ok' }],
 };
 
@@ -345,7 +345,7 @@ describe('status writes', () => {
       status: {
         ...status,
         desiredReplicas: desired,
-        lastDecision: { ...status.lastDecision, at, reasons: [at] },
+        lastDecision: { ...status.lastDecision, at, reasons: [at], cost: [`Burst has lasted ${at}`] },
       },
       reason: 's',
     });

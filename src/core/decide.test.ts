@@ -69,6 +69,20 @@ describe('decide: bridge or spill', () => {
     expect(d.explanation.cost.join('\n')).toMatch(/Chosen: spill only \(6 on ACI\)/);
   });
 
+  it('writes the cost arithmetic into status.lastDecision.cost; only the unit prices when nothing needs placing', () => {
+    const d = decideInBurst(discounted, 2 * MINUTE);
+    const [patch] = actionsOf(d.actions, 'PatchStatus');
+    expect(patch?.status.lastDecision.cost).toEqual(d.explanation.cost);
+    expect(patch?.status.lastDecision.cost.join('\n')).toMatch(/Chosen: spill only \(6 on ACI\)/);
+
+    const calm = decide(testSnapshot({ now: T0, queue: 30, pods: vmPods(6, T0) }), discounted, state(), T0);
+    expect(calm.mode).toBe('none');
+    const calmCost = actionsOf(calm.actions, 'PatchStatus')[0]?.status.lastDecision.cost ?? [];
+    expect(calmCost).toEqual(calm.explanation.cost);
+    expect(calmCost[0]).toContain('ACI bills 1 vCPU + 4 GB per replica');
+    expect(calmCost.join('\n')).not.toMatch(/Chosen|Lindy/);
+  });
+
   it('the first tick of a burst spills at once: creates ACI groups, Deployment stays at VM capacity', () => {
     const snapshot = testSnapshot({ now: T0, queue: 120, pods: vmPods(6, T0) });
     const d = decide(snapshot, discounted, state({ lastDesired: 6 }), T0);

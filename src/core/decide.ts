@@ -184,7 +184,12 @@ function targetMissing(snapshot: Snapshot, policy: Policy, state: ScalerState, n
     pendingReplicas: 0,
     mode: 'none',
     costUSDPerHour: costPerHour(snapshot, 0, undefined),
-    lastDecision: { at: new Date(now).toISOString(), summary: 'target not found', reasons: [message] },
+    lastDecision: {
+      at: new Date(now).toISOString(),
+      summary: 'target not found',
+      reasons: [message],
+      cost: [],
+    },
     conditions,
   };
   return {
@@ -672,7 +677,12 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
     pendingReplicas: vm.unscheduled,
     mode: placement.mode,
     costUSDPerHour: costPerHour(snapshot, vm.scheduled, unit),
-    lastDecision: { at: new Date(now).toISOString(), summary, reasons },
+    lastDecision: {
+      at: new Date(now).toISOString(),
+      summary,
+      reasons,
+      cost: placement.costLines,
+    },
     conditions,
   };
   const actions: Action[] = [

@@ -444,7 +444,12 @@ export interface ScalerStatus {
   pendingReplicas: number;
   mode: PlacementMode;
   costUSDPerHour: number;
-  lastDecision: { at: string; summary: string; reasons: string[] };
+  /**
+   * `cost` is the cost model's arithmetic behind the placement (unit prices, the burst forecast, the
+   * bridge-or-spill comparison); only the unit prices when nothing needed placing. Always written, so a
+   * merge patch replaces the last decision's lines instead of keeping stale ones.
+   */
+  lastDecision: { at: string; summary: string; reasons: string[]; cost: string[] };
   conditions: Condition[];
 }
 

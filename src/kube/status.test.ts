@@ -19,6 +19,7 @@ function status(conditions: Condition[], extra: Partial<ScalerStatus> = {}): Sca
       at: '2026-11-02T10:00:00Z',
       summary: 'burst: 2 on ACI',
       reasons: ['queue 240 / 20 → 12'],
+      cost: [],
     },
     conditions,
     ...extra,

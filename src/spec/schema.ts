@@ -733,6 +733,13 @@ export const BurstScalerStatusSchema = Type.Object(
             description: 'Why, step by step.',
             'x-kubernetes-list-type': 'atomic',
           }),
+          cost: Type.Optional(
+            Type.Array(Type.String({ description: 'One line of arithmetic.' }), {
+              description:
+                'The cost model behind the placement: unit prices, the burst forecast and the bridge-or-spill comparison (`spillway explain` prints it).',
+              'x-kubernetes-list-type': 'atomic',
+            }),
+          ),
         },
         { description: 'The latest decision and its reasons.' },
       ),

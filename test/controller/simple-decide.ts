@@ -65,7 +65,7 @@ export const simpleDecide: DecideFn = (snapshot, policy, state, now) => {
     pendingReplicas: snapshot.pods.filter((p) => p.phase === 'Pending').length,
     mode: aci > 0 ? 'spill' : 'none',
     costUSDPerHour: 0,
-    lastDecision: { at: new Date(now).toISOString(), summary, reasons: [summary] },
+    lastDecision: { at: new Date(now).toISOString(), summary, reasons: [summary], cost: [] },
     conditions: [{ type: 'Ready', status: 'True', reason: 'Deciding', message: summary }],
   };
   actions.push({ kind: 'PatchStatus', status, reason: summary });

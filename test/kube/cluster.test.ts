@@ -609,6 +609,7 @@ describe('writes', () => {
         at: '2026-11-02T10:00:00Z',
         summary: 'burst: 2 replicas on ACI',
         reasons: ['queue 240 / 20 per replica → 12'],
+        cost: ['Spill: 2 replicas on ACI for ~4.0 min: $0.0033 < bridge $0.0128.'],
       },
       conditions: [
         {

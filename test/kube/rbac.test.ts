@@ -204,7 +204,7 @@ beforeAll(async () => {
     pendingReplicas: 0,
     mode: 'none',
     costUSDPerHour: 0,
-    lastDecision: { at: '2026-11-02T10:00:00Z', summary: 'scale up', reasons: [] },
+    lastDecision: { at: '2026-11-02T10:00:00Z', summary: 'scale up', reasons: [], cost: [] },
     conditions: [],
   });
   await cluster.emitEvent(key, 'Normal', 'ScaledUp', 'scaled orders-worker from 3 to 4');

@@ -42,7 +42,12 @@ describe('status body vs the CRD', () => {
         pendingReplicas: 1,
         mode: 'bridge',
         costUSDPerHour: 0.93,
-        lastDecision: { at: '2026-11-02T10:00:00Z', summary: 'burst', reasons: ['queue 240 / 20 → 12'] },
+        lastDecision: {
+          at: '2026-11-02T10:00:00Z',
+          summary: 'burst',
+          reasons: ['queue 240 / 20 → 12'],
+          cost: ['ACI replica: $0.0494/h'],
+        },
         conditions: [
           { type: 'Bursting', status: 'True', reason: 'VmCapacityShort', message: '2 replicas do not fit.' },
           { type: 'Ready', status: 'True', reason: 'Reconciled', message: 'ok' },

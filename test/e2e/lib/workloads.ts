@@ -136,7 +136,7 @@ export interface ScalerStatusView {
   pendingReplicas?: number;
   mode?: string;
   costUSDPerHour?: number;
-  lastDecision?: { at: string; summary: string; reasons: string[] };
+  lastDecision?: { at: string; summary: string; reasons: string[]; cost?: string[] };
   conditions?: { type: string; status: string; reason: string; message: string }[];
 }
 

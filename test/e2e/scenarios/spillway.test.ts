@@ -465,6 +465,8 @@ describe('2–3. pending overflow goes to ACI; when load falls ACI is drained fi
     const replicas = await deploymentReplicas(ns, 'web');
     expect(replicas).toBe(status.mode === 'spill' ? 4 : 7);
     expect(status.lastDecision?.summary).toContain(`desired 7: 4 on VM, 3 on ACI (${status.mode})`);
+    // The API server keeps the cost arithmetic (the CRD's schema has the field, so it is not pruned).
+    expect(status.lastDecision?.cost?.join('\n')).toMatch(/Chosen: (spill only|bridge)/);
     expect(conditionOf(status, 'Ready')).toMatchObject({ status: 'True' });
     expect(conditionOf(status, 'Bursting')).toMatchObject({ status: 'True' });
     expect(conditionOf(status, 'Degraded')).toMatchObject({ status: 'False' });
