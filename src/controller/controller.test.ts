@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import type { DecideFn, Policy, Snapshot } from '../core/types.ts';
+import type { DecideFn, Policy, ScalerState, Snapshot } from '../core/types.ts';
 import type { BurstScalerObject } from '../ports.ts';
 import { createLogger } from '../telemetry/logger.ts';
 import { createControllerMetrics } from '../telemetry/metrics.ts';
@@ -704,5 +704,74 @@ describe('parseStatus', () => {
       lastDecision: { at: '2026-11-02T10:00:00Z', summary: 's', reasons: [] },
     });
     expect(parsed?.lastDecision.cost).toEqual([]);
+  });
+});
+
+describe('the forecaster’s memory across restarts and leaders', () => {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const MIN = 60_000;
+
+  function withStoredForecast(writtenAgoMs: number) {
+    const states: ScalerState[] = [];
+    const h = harness({}, (snapshot, policy, state, now) => {
+      states.push(structuredClone(state));
+      return simpleDecide(snapshot, policy, state, now);
+    });
+    const now = h.clock.now();
+    h.world.scalers.get('shop/orders')!.status = {
+      observedGeneration: 1,
+      desiredReplicas: 5,
+      vmReplicas: 2,
+      aciReplicas: 3,
+      pendingReplicas: 0,
+      mode: 'spill',
+      costUSDPerHour: 0.3,
+      lastDecision: { at: iso(now - writtenAgoMs), summary: 'desired 5', reasons: [], cost: [] },
+      conditions: [],
+      forecast: {
+        at: iso(now - writtenAgoMs),
+        bursts: [
+          { startedAt: iso(now - 200 * MIN), endedAt: iso(now - 150 * MIN) },
+          { startedAt: iso(now - 20 * MIN), baselineReplicas: 2 },
+        ],
+        levels: [
+          { upTo: 2, since: iso(now - 300 * MIN) },
+          { upTo: 5, since: iso(now - 20 * MIN) },
+        ],
+      },
+    };
+    return { h, states, now };
+  }
+
+  it('a new controller goes on from the burst and level ages the last leader stored', async () => {
+    const { h, states, now } = withStoredForecast(30_000);
+    await h.controller.tickOnce('shop/orders');
+    expect(states[0]).toMatchObject({
+      burstStartedAt: now - 20 * MIN,
+      burstBaseline: 2,
+      burstHistory: [{ startedAt: now - 200 * MIN, endedAt: now - 150 * MIN }],
+      demandLevels: [
+        { upTo: 2, since: now - 300 * MIN },
+        { upTo: 5, since: now - 20 * MIN },
+      ],
+    });
+    // Read once: the next tick goes on from what decide returned, not from the status again.
+    const object = h.world.scalers.get('shop/orders')!;
+    object.status = {
+      ...(object.status as object),
+      forecast: { at: iso(now), bursts: [{ startedAt: iso(now - 90 * MIN) }], levels: [] },
+    };
+    await h.clock.advance(2000);
+    await h.controller.tickOnce('shop/orders');
+    expect(states).toHaveLength(2);
+    expect(states[1]?.burstStartedAt).toBe(now - 20 * MIN);
+  });
+
+  it('a memory older than the node lifetime gives back only the ended bursts', async () => {
+    const { h, states, now } = withStoredForecast(30 * MIN);
+    await h.controller.tickOnce('shop/orders');
+    expect(states[0]?.burstHistory).toEqual([{ startedAt: now - 200 * MIN, endedAt: now - 150 * MIN }]);
+    expect(states[0]?.burstStartedAt).toBeUndefined();
+    expect(states[0]?.demandLevels).toBeUndefined();
   });
 });

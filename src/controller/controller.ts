@@ -20,6 +20,7 @@ import type {
   BurstReplica,
   Condition,
   DecideFn,
+  ForecastMemory,
   Decision,
   Policy,
   Prices,
@@ -31,6 +32,7 @@ import type {
   Snapshot,
 } from '../core/types.ts';
 import { emptyState } from '../core/types.ts';
+import { restoreForecast } from '../core/forecast.ts';
 import type {
   BurstProvider,
   BurstScalerObject,
@@ -143,6 +145,8 @@ interface Entry {
   labels: { namespace: string; scaler: string };
   /** The last compilation, reused while the spec object and generation are the same. */
   compiled?: { spec: unknown; generation: number; result: { policy: Policy } | { error: unknown } };
+  /** Set until the forecaster's memory stored in the status has been read into `state` (first valid spec). */
+  restore?: boolean;
 }
 
 const DEFAULTS = {
@@ -366,7 +370,12 @@ export class Controller {
     let entry = this.#entries.get(id);
     if (!entry || entry.uid !== key.uid) {
       if (entry) this.#executor.forget(key);
-      entry = { uid: key.uid, state: emptyState(), labels: { namespace: key.namespace, scaler: key.name } };
+      entry = {
+        uid: key.uid,
+        state: emptyState(),
+        labels: { namespace: key.namespace, scaler: key.name },
+        restore: true,
+      };
       this.#entries.set(id, entry);
     }
     if (object.metadata.deletionTimestamp !== undefined) return { ...base, outcome: 'deleting' };
@@ -379,6 +388,16 @@ export class Controller {
       return { ...base, outcome: 'invalid-spec', message, error: asError(compiled.error) };
     }
     const policy = compiled.policy;
+    if (entry.restore) {
+      // A new leader, or this one restarted: go on from the forecaster's memory the last leader stored.
+      entry.restore = false;
+      const stored = parseStatus(object.status)?.forecast;
+      if (stored)
+        entry.state = {
+          ...entry.state,
+          ...restoreForecast(stored, now, policy.cost.vm.minNodeLifetimeSeconds),
+        };
+    }
 
     // 2. The target.
     const workload = this.#observe(id, 'reading the target workload', () =>
@@ -777,6 +796,7 @@ export function parseStatus(raw: unknown): ScalerStatus | undefined {
   const mode = s.mode === 'bridge' || s.mode === 'spill' ? s.mode : 'none';
   const last = (typeof s.lastDecision === 'object' && s.lastDecision) || {};
   const { at, summary, reasons, cost } = last as Record<string, unknown>;
+  const forecast = parseForecast(s.forecast);
   const conditions = (s.conditions as unknown[]).filter(
     (c): c is Condition =>
       typeof c === 'object' &&
@@ -801,5 +821,33 @@ export function parseStatus(raw: unknown): ScalerStatus | undefined {
       cost: Array.isArray(cost) ? cost.filter((r): r is string => typeof r === 'string') : [],
     },
     conditions: conditions.map(({ type, status, reason, message }) => ({ type, status, reason, message })),
+    ...(forecast ? { forecast } : {}),
+  };
+}
+
+/** `status.forecast` when it has the shape Spillway writes (entries are checked again when restored). */
+function parseForecast(raw: unknown): ForecastMemory | undefined {
+  if (typeof raw !== 'object' || raw === null) return undefined;
+  const { at, bursts, levels } = raw as Record<string, unknown>;
+  if (typeof at !== 'string' || !Array.isArray(bursts) || !Array.isArray(levels)) return undefined;
+  const record = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
+  return {
+    at,
+    bursts: bursts.filter(record).flatMap((b) =>
+      typeof b.startedAt === 'string'
+        ? [
+            {
+              startedAt: b.startedAt,
+              ...(typeof b.endedAt === 'string' ? { endedAt: b.endedAt } : {}),
+              ...(typeof b.baselineReplicas === 'number' ? { baselineReplicas: b.baselineReplicas } : {}),
+            },
+          ]
+        : [],
+    ),
+    levels: levels
+      .filter(record)
+      .flatMap((l) =>
+        typeof l.upTo === 'number' && typeof l.since === 'string' ? [{ upTo: l.upTo, since: l.since }] : [],
+      ),
   };
 }

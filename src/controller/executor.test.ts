@@ -346,6 +346,7 @@ describe('status writes', () => {
         ...status,
         desiredReplicas: desired,
         lastDecision: { ...status.lastDecision, at, reasons: [at], cost: [`Burst has lasted ${at}`] },
+        forecast: { at, bursts: [{ startedAt: at }], levels: [{ upTo: desired, since: at }] },
       },
       reason: 's',
     });

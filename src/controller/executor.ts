@@ -49,7 +49,7 @@ export interface ExecutorOptions {
   /** The executor's own events (failures, failover) repeat at most this often per reason and message. @default 600000 */
   eventRepeatMs?: number;
   /**
-   * A status that differs from the last one written only in `lastDecision.at`/`reasons`/`cost` is written at
+   * A status that differs from the last one written only in `lastDecision.at`/`reasons`/`cost` or `forecast` is written at
    * most this often, so a steady scaler costs the API server one status write a minute, not one a tick.
    * @default 60000
    */
@@ -449,8 +449,11 @@ export class Executor {
 
 /** Equal apart from when the decision was made and its detailed reasons. */
 function sameStatus(a: ScalerStatus, b: ScalerStatus): boolean {
-  // The cost lines carry ages and forecasts that change every tick, like the reasons.
-  const strip = (s: ScalerStatus) => ({ ...s, lastDecision: { summary: s.lastDecision.summary } });
+  // The cost lines and the forecaster's memory carry ages that change every tick, like the reasons.
+  const strip = ({ forecast: _forecast, ...s }: ScalerStatus) => ({
+    ...s,
+    lastDecision: { summary: s.lastDecision.summary },
+  });
   return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
 }
 

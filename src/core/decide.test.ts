@@ -69,6 +69,16 @@ describe('decide: bridge or spill', () => {
     expect(d.explanation.cost.join('\n')).toMatch(/Chosen: spill only \(6 on ACI\)/);
   });
 
+  it("stores the forecaster's memory in status.forecast: the burst under way and the level steps", () => {
+    const d = decideInBurst(discounted, 20 * MINUTE);
+    const forecast = actionsOf(d.actions, 'PatchStatus')[0]?.status.forecast;
+    expect(forecast).toEqual({
+      at: new Date(T0).toISOString(),
+      bursts: [{ startedAt: new Date(T0 - 20 * MINUTE).toISOString(), baselineReplicas: 6 }],
+      levels: [{ upTo: 12, since: new Date(T0 - 20 * MINUTE).toISOString() }],
+    });
+  });
+
   it('writes the cost arithmetic into status.lastDecision.cost; only the unit prices when nothing needs placing', () => {
     const d = decideInBurst(discounted, 2 * MINUTE);
     const [patch] = actionsOf(d.actions, 'PatchStatus');
@@ -604,6 +614,39 @@ describe('decide: while ACI creates are scarce, drained replicas stay resumable 
         `ACI creates are scarce: ${2 * available} of 200 left in the provider's pacing window (ACI allows 100 per 5 min and 300 per hour per region); drained replicas are kept, resumable, for 180 s instead of 60 s, so a surge still finds creates.`,
       );
     else expect(line).toBeUndefined();
+  });
+});
+
+describe('decide: creates beyond what ACI allows now are not attempted', () => {
+  // The first tick of a burst to 12 (queue 120, 6 VM pods): 6 replicas wanted on ACI.
+  const first = (createBudget: Snapshot['createBudget']) =>
+    decide(
+      {
+        ...testSnapshot({ now: T0, queue: 120, pods: vmPods(6, T0) }),
+        ...(createBudget ? { createBudget } : {}),
+      },
+      listPrice,
+      state({ lastDesired: 6 }),
+      T0,
+    );
+
+  it("creates only as many as the pacing window has left over the policy's regions; the Deployment stays capped", () => {
+    const d = first([
+      { region: 'eastus', available: 1, capacity: 100 },
+      { region: 'eastus2', available: 2.7, capacity: 100 },
+    ]);
+    expect(actionsOf(d.actions, 'CreateBurst')).toHaveLength(3);
+    expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([]);
+    expect(d.reasons.join('\n')).toContain(
+      "3 create(s) left in the provider's pacing window, so 3 more wait",
+    );
+  });
+
+  it('does not limit creates when a region of the policy reports no budget (the count would be partial)', () => {
+    expect(
+      actionsOf(first([{ region: 'eastus', available: 1, capacity: 100 }]).actions, 'CreateBurst'),
+    ).toHaveLength(6);
+    expect(actionsOf(first(undefined).actions, 'CreateBurst')).toHaveLength(6);
   });
 });
 

@@ -9,6 +9,7 @@ import {
   forecastRemainingBurst,
   levelAgeSeconds,
   recordDemand,
+  forecastMemory,
   trackBurst,
   trackLevels,
 } from './forecast.ts';
@@ -45,12 +46,15 @@ export const SCARCE_GRACE_FACTOR = 3;
 export function createBudgetShare(
   snapshot: Snapshot,
   policy: Policy,
-): { share: number; available: number; capacity: number } | undefined {
-  const budgets = (snapshot.createBudget ?? []).filter((b) => policy.burst.aci.regions.includes(b.region));
+): { share: number; available: number; capacity: number; complete: boolean } | undefined {
+  const regions = policy.burst.aci.regions;
+  const budgets = (snapshot.createBudget ?? []).filter((b) => regions.includes(b.region));
   const capacity = budgets.reduce((sum, b) => sum + b.capacity, 0);
   if (budgets.length === 0 || !(capacity > 0)) return undefined;
   const available = budgets.reduce((sum, b) => sum + Math.max(0, b.available), 0);
-  return { share: available / capacity, available, capacity };
+  // Complete when every region of the policy reports a budget: only then is `available` all there is.
+  const complete = regions.every((r) => budgets.some((b) => b.region === r));
+  return { share: available / capacity, available, capacity, complete };
 }
 
 /** After the target has been missing this long, its ACI groups are drained so they stop billing. */
@@ -605,6 +609,7 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
     keep: placement.aciKeep,
     maxBurstReplicas: policy.burst.maxBurstReplicas,
     newAllowed: capacity.newAllowed,
+    ...(creates?.complete ? { createsAvailable: Math.floor(creates.available) } : {}),
     allowCreate: burstable,
     failures,
     maxSurge: target.maxSurge,
@@ -711,6 +716,7 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
     ...(tracking.burstBaseline !== undefined ? { burstBaseline: tracking.burstBaseline } : {}),
     ...(vmReleased ? { vmReleased } : {}),
   };
+  status.forecast = forecastMemory(next, now);
   return {
     desiredReplicas: D,
     vmReplicas: D - placement.aciTarget,

@@ -2,11 +2,13 @@ import { describe, expect, it } from 'vitest';
 import {
   BURST_HISTORY_MAX,
   demandSlope,
+  forecastMemory,
   forecastRemainingBurst,
   levelAgeSeconds,
   MAX_DEMAND_POINTS,
   MAX_LEVEL_STEPS,
   recordDemand,
+  restoreForecast,
   trackBurst,
   trackLevels,
 } from './forecast.ts';
@@ -224,5 +226,92 @@ describe('trackLevels: how long each level of demand has been needed', () => {
       expect(levelAgeSeconds(levels, level, now)).toBeLessThanOrEqual(exact);
     }
     expect(levelAgeSeconds(levels, 300, now)).toBe(0);
+  });
+});
+
+describe("the forecaster's memory in the status", () => {
+  const iso = (ms: number) => new Date(ms).toISOString();
+  const state = {
+    burstHistory: [
+      { startedAt: T0 - 300 * MINUTE, endedAt: T0 - 240 * MINUTE },
+      { startedAt: T0 - 120 * MINUTE, endedAt: T0 - 90 * MINUTE },
+    ],
+    burstStartedAt: T0 - 40 * MINUTE,
+    burstBaseline: 6,
+    demandLevels: [
+      { upTo: 9, since: T0 - 40 * MINUTE },
+      { upTo: 12, since: T0 - 5 * MINUTE },
+    ],
+  };
+
+  it('stores ended bursts, then the burst under way without an end, and the level steps, as RFC 3339 times', () => {
+    expect(forecastMemory(state, T0)).toEqual({
+      at: iso(T0),
+      bursts: [
+        { startedAt: iso(T0 - 300 * MINUTE), endedAt: iso(T0 - 240 * MINUTE) },
+        { startedAt: iso(T0 - 120 * MINUTE), endedAt: iso(T0 - 90 * MINUTE) },
+        { startedAt: iso(T0 - 40 * MINUTE), baselineReplicas: 6 },
+      ],
+      levels: [
+        { upTo: 9, since: iso(T0 - 40 * MINUTE) },
+        { upTo: 12, since: iso(T0 - 5 * MINUTE) },
+      ],
+    });
+    expect(forecastMemory({}, T0)).toEqual({ at: iso(T0), bursts: [], levels: [] });
+  });
+
+  it('a new leader a minute later goes on with the same burst age and level ages', () => {
+    const memory = forecastMemory(state, T0);
+    const restored = restoreForecast(memory, T0 + MINUTE, 600);
+    expect(restored).toEqual(state);
+    expect(levelAgeSeconds(restored.demandLevels, 10, T0 + MINUTE)).toBe(6 * 60);
+  });
+
+  it('after a gap longer than the node lifetime keeps only the ended bursts: nobody saw what demand did', () => {
+    const restored = restoreForecast(forecastMemory(state, T0), T0 + 11 * MINUTE, 600);
+    expect(restored).toEqual({ burstHistory: state.burstHistory });
+  });
+
+  it('drops entries that do not parse, lie in the future or break the order, and cuts lists to their bounds', () => {
+    const memory = {
+      at: iso(T0),
+      bursts: [
+        { startedAt: 'yesterday', endedAt: iso(T0 - 100 * MINUTE) },
+        { startedAt: iso(T0 - 50 * MINUTE), endedAt: iso(T0 - 60 * MINUTE) }, // ends before it starts
+        { startedAt: iso(T0 - 30 * MINUTE), endedAt: iso(T0 - 20 * MINUTE) },
+        { startedAt: iso(T0 - 25 * MINUTE), endedAt: iso(T0 - 22 * MINUTE) }, // overlaps the one before
+        { startedAt: iso(T0 + 5 * MINUTE) }, // in the future
+      ],
+      levels: [
+        { upTo: 4, since: iso(T0 - 30 * MINUTE) },
+        { upTo: 3, since: iso(T0 - 10 * MINUTE) }, // not rising
+        { upTo: 6, since: iso(T0 - 40 * MINUTE) }, // older than a lower level
+        { upTo: 7.5, since: iso(T0 - 5 * MINUTE) },
+        { upTo: 8, since: iso(T0 - 5 * MINUTE) },
+      ],
+    };
+    expect(restoreForecast(memory, T0, 600)).toEqual({
+      burstHistory: [{ startedAt: T0 - 30 * MINUTE, endedAt: T0 - 20 * MINUTE }],
+      demandLevels: [
+        { upTo: 4, since: T0 - 30 * MINUTE },
+        { upTo: 8, since: T0 - 5 * MINUTE },
+      ],
+    });
+
+    const long = {
+      at: iso(T0),
+      bursts: Array.from({ length: BURST_HISTORY_MAX + 5 }, (_, i) => ({
+        startedAt: iso(T0 - (200 - 2 * i) * MINUTE),
+        endedAt: iso(T0 - (199 - 2 * i) * MINUTE),
+      })),
+      levels: Array.from({ length: MAX_LEVEL_STEPS + 3 }, (_, i) => ({
+        upTo: i + 1,
+        since: iso(T0 - (100 - i) * SECOND),
+      })),
+    };
+    const restored = restoreForecast(long, T0, 600);
+    expect(restored.burstHistory).toHaveLength(BURST_HISTORY_MAX);
+    expect(restored.burstHistory?.at(-1)?.endedAt).toBe(T0 - (199 - 2 * (BURST_HISTORY_MAX + 4)) * MINUTE);
+    expect(restored.demandLevels).toHaveLength(MAX_LEVEL_STEPS);
   });
 });

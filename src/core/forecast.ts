@@ -7,6 +7,7 @@
  * Pure: history in, estimate out. The history lives in ScalerState and is pruned here.
  */
 import { duration } from './cost-model.ts';
+import type { ForecastMemory, ScalerState } from './types.ts';
 
 /** Demand points older than this are dropped. */
 export const DEMAND_WINDOW_SECONDS = 900;
@@ -253,4 +254,94 @@ export function forecastRemainingBurst(input: ForecastInput): Forecast {
     estimate = floorSeconds;
   }
   return { remainingSeconds: estimate, ageSeconds: age, method, lines };
+}
+
+/**
+ * RFC 3339 text of an epoch-ms time. Remembered (a bounded, exact memo): a level's or a burst's start is
+ * written every tick for as long as it lasts, and formatting dates was a noticeable share of a simulated day.
+ */
+const isoTexts = new Map<number, string>();
+function iso(ms: number): string {
+  let text = isoTexts.get(ms);
+  if (text === undefined) {
+    if (isoTexts.size >= 4096) isoTexts.clear();
+    text = new Date(ms).toISOString();
+    isoTexts.set(ms, text);
+  }
+  return text;
+}
+
+/** The forecaster's part of the state: what {@link forecastMemory} stores and {@link restoreForecast} reads. */
+export type ForecastState = Pick<
+  ScalerState,
+  'burstStartedAt' | 'burstBaseline' | 'burstHistory' | 'demandLevels'
+>;
+
+/** The forecaster's memory at `now`, for the status. */
+export function forecastMemory(state: ForecastState, now: number): ForecastMemory {
+  const bursts: ForecastMemory['bursts'] = (state.burstHistory ?? []).map((b) => ({
+    startedAt: iso(b.startedAt),
+    endedAt: iso(b.endedAt),
+  }));
+  if (state.burstStartedAt !== undefined)
+    bursts.push({
+      startedAt: iso(state.burstStartedAt),
+      ...(state.burstBaseline !== undefined ? { baselineReplicas: state.burstBaseline } : {}),
+    });
+  return {
+    at: iso(now),
+    bursts,
+    levels: (state.demandLevels ?? []).map((l) => ({ upTo: l.upTo, since: iso(l.since) })),
+  };
+}
+
+/**
+ * The forecaster's state from a stored memory, for a scaler this controller has no state for yet (after a
+ * restart or a change of leader). Ended bursts are kept whatever their age: they are history. The burst
+ * under way and the level ages are taken only when the memory is at most `freshSeconds` old — the
+ * controller passes the node's minimum lifetime, the same gap within which a burst that dipped resumes;
+ * after a longer gap nobody saw what demand did, so they start again. Entries that do not parse, lie in the
+ * future or break the order are dropped; the lists are cut to their bounds.
+ */
+export function restoreForecast(memory: ForecastMemory, now: number, freshSeconds: number): ForecastState {
+  const time = (text: string | undefined): number | undefined => {
+    const ms = text === undefined ? NaN : Date.parse(text);
+    return Number.isFinite(ms) && ms <= now ? ms : undefined;
+  };
+  const history: BurstRecord[] = [];
+  let current: { startedAt: number; baseline?: number } | undefined;
+  for (const burst of memory.bursts) {
+    const startedAt = time(burst.startedAt);
+    if (startedAt === undefined) continue;
+    if (burst.endedAt === undefined) {
+      const baseline = burst.baselineReplicas;
+      current = {
+        startedAt,
+        ...(Number.isInteger(baseline) && (baseline as number) >= 0 ? { baseline: baseline as number } : {}),
+      };
+      continue;
+    }
+    const endedAt = time(burst.endedAt);
+    const last = history[history.length - 1];
+    if (endedAt !== undefined && endedAt >= startedAt && (!last || startedAt >= last.endedAt))
+      history.push({ startedAt, endedAt });
+  }
+  const state: ForecastState = { burstHistory: history.slice(-BURST_HISTORY_MAX) };
+  const at = time(memory.at);
+  if (at === undefined || now - at > freshSeconds * 1000) return state;
+  const lastEnd = state.burstHistory?.[state.burstHistory.length - 1]?.endedAt ?? -Infinity;
+  if (current && current.startedAt >= lastEnd) {
+    state.burstStartedAt = current.startedAt;
+    if (current.baseline !== undefined) state.burstBaseline = current.baseline;
+  }
+  const levels: DemandLevel[] = [];
+  for (const level of memory.levels) {
+    const since = time(level.since);
+    const previous = levels[levels.length - 1];
+    if (since === undefined || !Number.isInteger(level.upTo) || level.upTo < 1) continue;
+    if (previous && (level.upTo <= previous.upTo || since < previous.since)) continue;
+    levels.push({ upTo: level.upTo, since });
+  }
+  if (levels.length > 0) state.demandLevels = levels.slice(0, MAX_LEVEL_STEPS);
+  return state;
 }

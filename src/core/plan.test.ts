@@ -155,8 +155,20 @@ describe('planBursts', () => {
     ['maxBurstReplicas', { maxBurstReplicas: 3 }, 3],
     ['budget/quota', { newAllowed: 1 }, 1],
     ['not allowed', { allowCreate: false }, 0],
+    ['ACI create limits', { createsAvailable: 2 }, 2],
   ])('caps creates by %s', (_what, fields, live) => {
     expect(planBursts(planInput([], { target: 6, keep: 6, ...fields })).liveAfter).toBe(live);
+  });
+  it('says how many creates wait for ACI create limits, and resumes need none', () => {
+    const draining = g(0, { createdAt: T0 - 30 * MINUTE, drainingSince: T0 - 10 * SECOND });
+    const plan = planBursts(planInput([draining], { target: 5, keep: 5, createsAvailable: 1 }));
+    expect(plan.resumes.map((r) => r.name)).toEqual([draining.name]);
+    expect(plan.creates).toHaveLength(1);
+    expect(plan.lines).toContain(
+      "ACI's create limits (100 per 5 minutes and 300 per hour per region): 1 create(s) left in the provider's " +
+        'pacing window, so 3 more wait for the next tick.',
+    );
+    expect(planBursts(planInput([], { target: 2, keep: 2, createsAvailable: 5 })).lines).toEqual([]);
   });
   it('drains Ready groups and deletes not-started ones directly; young ones wait', () => {
     const groups = [

@@ -144,6 +144,11 @@ export interface BurstPlanInput {
   maxBurstReplicas: number;
   /** New groups allowed by budget/quota (Infinity when unlimited). */
   newAllowed: number;
+  /**
+   * Creates the provider's pacing allows now over the policy's regions (ACI's create limits), when known:
+   * creates beyond it are not attempted this tick (they would only fail as throttled). @default no limit
+   */
+  createsAvailable?: number;
   /** False when nothing may be created (target missing, not burstable). */
   allowCreate: boolean;
   failures: FailureAssessment;
@@ -286,7 +291,8 @@ export function planBursts(input: BurstPlanInput): BurstPlan {
         : target - current.length;
       return Math.max(0, Math.min(wanted, input.maxBurstReplicas - liveLeft));
     };
-    const creatable = (removedCount: number): number => Math.min(room(removedCount), input.newAllowed);
+    const creatable = (removedCount: number): number =>
+      Math.min(room(removedCount), input.newAllowed, input.createsAvailable ?? Infinity);
 
     let rolledOut = 0;
     if (rolling) {
@@ -408,6 +414,13 @@ export function planBursts(input: BurstPlanInput): BurstPlan {
 
   // Creates, counted after removals: a group removed this tick frees its surge and maxBurstReplicas room.
   let createCount = round.creatable;
+  const byPacing = Math.min(round.room, input.newAllowed) - createCount;
+  if (byPacing > 0 && input.createsAvailable !== undefined) {
+    lines.push(
+      `ACI's create limits (100 per 5 minutes and 300 per hour per region): ${input.createsAvailable} create(s) ` +
+        `left in the provider's pacing window, so ${byPacing} more wait for the next tick.`,
+    );
+  }
   if (createCount > 0 && failures.backoffUntil !== undefined && failures.backoffUntil > now) {
     lines.push(
       `Backing off after ${failures.records.length} ACI failures in ${FAILURE_WINDOW_SECONDS / 60} min: ` +

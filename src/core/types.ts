@@ -451,6 +451,21 @@ export interface ScalerStatus {
    */
   lastDecision: { at: string; summary: string; reasons: string[]; cost: string[] };
   conditions: Condition[];
+  /** The forecaster's memory, so that a new leader (or a restart) goes on from it. */
+  forecast?: ForecastMemory;
+}
+
+/**
+ * What the forecaster remembers (ScalerState's burst and level history), as stored in `status.forecast`
+ * with RFC 3339 times. Its lists are replaced whole by a merge patch, so nothing stale survives in them.
+ */
+export interface ForecastMemory {
+  /** When this memory was taken. */
+  at: string;
+  /** The last ended bursts, oldest first, then the burst under way (no `endedAt`), if any. */
+  bursts: { startedAt: string; endedAt?: string; baselineReplicas?: number }[];
+  /** Replicas 1..upTo have been needed without a break since `since`; rising `upTo`, falling `since`. */
+  levels: { upTo: number; since: string }[];
 }
 
 /** The arithmetic behind a decision, for `spillway explain`. */

@@ -16,6 +16,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { defaultBehavior } from '../core/behavior.ts';
 import { listPriceCost } from '../core/cost-model.ts';
+import { BURST_HISTORY_MAX, MAX_LEVEL_STEPS } from '../core/forecast.ts';
 import { CONDITION_ORDER } from '../core/status.ts';
 import type {
   Behavior,
@@ -742,6 +743,64 @@ export const BurstScalerStatusSchema = Type.Object(
           ),
         },
         { description: 'The latest decision and its reasons.' },
+      ),
+    ),
+    forecast: Type.Optional(
+      Type.Object(
+        {
+          at: Type.String({ format: 'date-time', description: 'When this memory was taken.' }),
+          bursts: Type.Array(
+            Type.Object(
+              {
+                startedAt: Type.String({
+                  format: 'date-time',
+                  description: 'When demand went above VM capacity.',
+                }),
+                endedAt: Type.Optional(
+                  Type.String({
+                    format: 'date-time',
+                    description: 'When it fell back; none while under way.',
+                  }),
+                ),
+                baselineReplicas: Type.Optional(
+                  Type.Integer({
+                    minimum: 0,
+                    description:
+                      'VM capacity (replicas) when the burst began; it ends when demand falls back to it.',
+                  }),
+                ),
+              },
+              { description: 'One burst.' },
+            ),
+            {
+              maxItems: BURST_HISTORY_MAX + 1,
+              description:
+                'The last ended bursts (demand above VM capacity), oldest first, then the burst under way (no endedAt).',
+              'x-kubernetes-list-type': 'atomic',
+            },
+          ),
+          levels: Type.Array(
+            Type.Object(
+              {
+                upTo: Type.Integer({ minimum: 1, description: 'The highest replica count of this step.' }),
+                since: Type.String({
+                  format: 'date-time',
+                  description: 'Needed without a break since then.',
+                }),
+              },
+              { description: 'One step of demand levels.' },
+            ),
+            {
+              maxItems: MAX_LEVEL_STEPS,
+              description: 'Replicas 1..upTo have been needed without a break since `since`.',
+              'x-kubernetes-list-type': 'atomic',
+            },
+          ),
+        },
+        {
+          description:
+            'What the burst forecaster remembers, so that a restarted or new leader goes on from it (docs/forecast.md).',
+        },
       ),
     ),
     conditions: Type.Optional(

@@ -48,6 +48,14 @@ describe('status body vs the CRD', () => {
           reasons: ['queue 240 / 20 → 12'],
           cost: ['ACI replica: $0.0494/h'],
         },
+        forecast: {
+          at: '2026-11-02T10:00:00.000Z',
+          bursts: [
+            { startedAt: '2026-11-02T08:00:00.000Z', endedAt: '2026-11-02T08:40:00.000Z' },
+            { startedAt: '2026-11-02T09:40:00.000Z', baselineReplicas: 10 },
+          ],
+          levels: [{ upTo: 12, since: '2026-11-02T09:40:00.000Z' }],
+        },
         conditions: [
           { type: 'Bursting', status: 'True', reason: 'VmCapacityShort', message: '2 replicas do not fit.' },
           { type: 'Ready', status: 'True', reason: 'Reconciled', message: 'ok' },

@@ -137,6 +137,7 @@ export interface ScalerStatusView {
   mode?: string;
   costUSDPerHour?: number;
   lastDecision?: { at: string; summary: string; reasons: string[]; cost?: string[] };
+  forecast?: { at: string; bursts: { startedAt: string; endedAt?: string }[]; levels: unknown[] };
   conditions?: { type: string; status: string; reason: string; message: string }[];
 }
 

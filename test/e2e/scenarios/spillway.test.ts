@@ -467,6 +467,10 @@ describe('2–3. pending overflow goes to ACI; when load falls ACI is drained fi
     expect(status.lastDecision?.summary).toContain(`desired 7: 4 on VM, 3 on ACI (${status.mode})`);
     // The API server keeps the cost arithmetic (the CRD's schema has the field, so it is not pruned).
     expect(status.lastDecision?.cost?.join('\n')).toMatch(/Chosen: (spill only|bridge)/);
+    // …and the forecaster's memory, for the next leader: the burst under way, with no end yet.
+    const underWay = status.forecast?.bursts.at(-1);
+    expect(Date.parse(underWay?.startedAt ?? '')).toBeGreaterThan(0);
+    expect(underWay?.endedAt).toBeUndefined();
     expect(conditionOf(status, 'Ready')).toMatchObject({ status: 'True' });
     expect(conditionOf(status, 'Bursting')).toMatchObject({ status: 'True' });
     expect(conditionOf(status, 'Degraded')).toMatchObject({ status: 'False' });
