@@ -17,7 +17,7 @@ import { ManualClock } from '../../test/controller/manual-clock.ts';
 import { simpleDecide } from '../../test/controller/simple-decide.ts';
 import { decide } from '../core/decide.ts';
 import { compilePolicy } from '../spec/compile.ts';
-import { Controller, parseStatus } from './controller.ts';
+import { Controller, parseStatus, parseStoredForecast } from './controller.ts';
 import type { ControllerOptions, TickResult } from './controller.ts';
 
 /** Shaped like src/spec's SpecValidationError: a message and the issues with their field paths. */
@@ -773,5 +773,32 @@ describe('the forecaster’s memory across restarts and leaders', () => {
     expect(states[0]?.burstHistory).toEqual([{ startedAt: now - 200 * MIN, endedAt: now - 150 * MIN }]);
     expect(states[0]?.burstStartedAt).toBeUndefined();
     expect(states[0]?.demandLevels).toBeUndefined();
+  });
+});
+
+describe('parseStoredForecast', () => {
+  it('reads the shape Spillway writes and drops entries of another shape', () => {
+    expect(
+      parseStoredForecast({
+        forecast: {
+          at: '2026-11-02T10:00:00Z',
+          bursts: [{ startedAt: '2026-11-02T09:00:00Z', baselineReplicas: 4 }, { endedAt: 'x' }, 7],
+          levels: [{ upTo: 3, since: '2026-11-02T09:00:00Z' }, { upTo: '4', since: 'y' }, null],
+        },
+      }),
+    ).toEqual({
+      at: '2026-11-02T10:00:00Z',
+      bursts: [{ startedAt: '2026-11-02T09:00:00Z', baselineReplicas: 4 }],
+      levels: [{ upTo: 3, since: '2026-11-02T09:00:00Z' }],
+    });
+  });
+
+  it.each([
+    ['no status', undefined],
+    ['no forecast', { desiredReplicas: 3 }],
+    ['a forecast without its time', { forecast: { bursts: [], levels: [] } }],
+    ['lists that are not lists', { forecast: { at: '2026-11-02T10:00:00Z', bursts: {}, levels: [] } }],
+  ])('gives nothing for %s', (_what, status) => {
+    expect(parseStoredForecast(status)).toBeUndefined();
   });
 });

@@ -391,7 +391,7 @@ export class Controller {
     if (entry.restore) {
       // A new leader, or this one restarted: go on from the forecaster's memory the last leader stored.
       entry.restore = false;
-      const stored = parseStatus(object.status)?.forecast;
+      const stored = parseStoredForecast(object.status);
       if (stored)
         entry.state = {
           ...entry.state,
@@ -796,7 +796,6 @@ export function parseStatus(raw: unknown): ScalerStatus | undefined {
   const mode = s.mode === 'bridge' || s.mode === 'spill' ? s.mode : 'none';
   const last = (typeof s.lastDecision === 'object' && s.lastDecision) || {};
   const { at, summary, reasons, cost } = last as Record<string, unknown>;
-  const forecast = parseForecast(s.forecast);
   const conditions = (s.conditions as unknown[]).filter(
     (c): c is Condition =>
       typeof c === 'object' &&
@@ -821,12 +820,16 @@ export function parseStatus(raw: unknown): ScalerStatus | undefined {
       cost: Array.isArray(cost) ? cost.filter((r): r is string => typeof r === 'string') : [],
     },
     conditions: conditions.map(({ type, status, reason, message }) => ({ type, status, reason, message })),
-    ...(forecast ? { forecast } : {}),
   };
 }
 
-/** `status.forecast` when it has the shape Spillway writes (entries are checked again when restored). */
-function parseForecast(raw: unknown): ForecastMemory | undefined {
+/**
+ * `status.forecast` of a stored status when it has the shape Spillway writes (entries are checked again when
+ * restored). Apart from {@link parseStatus}: it is read once per scaler and term, not every tick.
+ */
+export function parseStoredForecast(status: unknown): ForecastMemory | undefined {
+  const raw =
+    typeof status === 'object' && status !== null ? (status as { forecast?: unknown }).forecast : undefined;
   if (typeof raw !== 'object' || raw === null) return undefined;
   const { at, bursts, levels } = raw as Record<string, unknown>;
   if (typeof at !== 'string' || !Array.isArray(bursts) || !Array.isArray(levels)) return undefined;
