@@ -557,6 +557,12 @@ describe('decide: the ACI tier scales down on its own window (spec.burst.drain.s
     expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([]);
     expect(actionsOf(d.actions, 'DrainBurst')).toHaveLength(drained);
     expect(d.aciReplicas).toBe(6 - drained);
+    // The replicas let go run nowhere: VM is full (6), so the summary and the VM count must not claim them.
+    expect(d.vmReplicas).toBe(6);
+    expect(d.reasons[0]).toBe(
+      `desired 12: 6 on VM, ${6 - drained} on ACI (spill), Deployment 6` +
+        (drained > 0 ? `; ${drained} held only by the HPA scale-down window run nowhere` : ''),
+    );
     const line = d.explanation.placement.find((l) => l.startsWith('ACI scale-down'));
     if (drained > 0) expect(line).toContain(`${drained} ACI replica(s) held only by spec.behavior`);
     else expect(line).toBeUndefined();

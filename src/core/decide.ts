@@ -662,9 +662,11 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
     ...actionEvents(policy, snapshot, placement, plan, failures, scale, state.mode),
     ...conditionEvents(state.conditions, conditions),
   ];
+  const onVm = D - placement.aciTarget - placement.notRun;
   const summary =
-    `desired ${D}: ${D - placement.aciTarget} on VM, ${placement.aciTarget} on ACI (${placement.mode})` +
-    (placement.deploymentReplicas !== D ? `, Deployment ${placement.deploymentReplicas}` : '');
+    `desired ${D}: ${onVm} on VM, ${placement.aciTarget} on ACI (${placement.mode})` +
+    (placement.deploymentReplicas !== D ? `, Deployment ${placement.deploymentReplicas}` : '') +
+    (placement.notRun > 0 ? `; ${placement.notRun} held only by the HPA scale-down window run nowhere` : '');
   const scarceLine =
     createsScarce && creates
       ? `ACI creates are scarce: ${creates.available} of ${creates.capacity} left in the provider's pacing ` +
@@ -719,7 +721,7 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
   status.forecast = forecastMemory(next, now);
   return {
     desiredReplicas: D,
-    vmReplicas: D - placement.aciTarget,
+    vmReplicas: onVm,
     aciReplicas: placement.aciTarget,
     mode: placement.mode,
     actions,

@@ -242,6 +242,11 @@ export interface Placement {
   desired: number;
   /** spec.replicas for the Deployment. */
   deploymentReplicas: number;
+  /**
+   * Desired replicas run nowhere this tick: held only by spec.behavior's scale-down window, let go from ACI
+   * (its own window is shorter) and not in the Deployment either (VM capacity is full).
+   */
+  notRun: number;
   /** Replicas needing more than the VM capacity available before an ACI start (D − capacityNow). */
   need: number;
   /** Of `need`, served by arriving nodes once Ready. */
@@ -417,6 +422,7 @@ export function place(input: PlacementInput): Placement {
   const aciDesired = Math.min(D, input.aciDesired ?? D);
   const letGo = Math.min(aciTarget, D - aciDesired);
   aciTarget -= letGo;
+  const notRun = Math.max(0, D - deploymentReplicas - aciTarget);
   const aciKeep = Math.min(input.liveBurst, maxBurst, Math.max(aciTarget, aciDesired - vm.ready));
 
   // Mode: spill when the overflow stays on ACI with no new node; bridge while ACI covers replicas that VM
@@ -481,6 +487,7 @@ export function place(input: PlacementInput): Placement {
     mode,
     desired: D,
     deploymentReplicas,
+    notRun,
     need,
     coveredByIncoming,
     overflow: k,
