@@ -369,6 +369,36 @@ describe('status writes', () => {
     expect(results).toEqual(['ok', 'skipped', 'skipped', 'ok', 'skipped', 'ok']);
     expect(s.world.status('shop/orders')?.desiredReplicas).toBe(7);
   });
+
+  it.each([
+    ['a condition message', { conditions: [{ ...status.conditions[0]!, message: 'changed' }] }],
+    [
+      'a condition more',
+      {
+        conditions: [
+          ...status.conditions,
+          { type: 'Bursting', status: 'True', reason: 'Spilling', message: 'm' },
+        ],
+      },
+    ],
+    ['the mode', { mode: 'bridge' }],
+    ['the summary', { lastDecision: { ...status.lastDecision, summary: 'desired 7' } }],
+    ['the cost per hour', { costUSDPerHour: status.costUSDPerHour + 0.01 }],
+  ] as [string, Partial<ScalerStatus>][])(
+    'writes a status at once when %s changes',
+    async (_what, change) => {
+      const s = setup();
+      const patch = (fields: Partial<ScalerStatus>): Action => ({
+        kind: 'PatchStatus',
+        status: { ...status, ...fields },
+        reason: 's',
+      });
+      await s.executor.execute(s.input([patch({})]), allowed);
+      await s.clock.advance(2000);
+      const report = await s.executor.execute(s.input([patch(change)]), allowed);
+      expect(report.outcomes[0]!.result).toBe('ok');
+    },
+  );
 });
 
 describe('guards', () => {

@@ -447,14 +447,39 @@ export class Executor {
   }
 }
 
-/** Equal apart from when the decision was made and its detailed reasons. */
+const same = <T>(a: T, b: T): boolean => a === b;
+
+/**
+ * How each status field is compared by {@link sameStatus}; a field added to ScalerStatus must be added here
+ * (the type requires every key). When the decision was made, its detailed reasons, its cost lines and the
+ * forecaster's memory carry times and ages that change every tick, so they do not count.
+ */
+const STATUS_FIELDS: {
+  [K in keyof Required<ScalerStatus>]: (a: ScalerStatus[K], b: ScalerStatus[K]) => boolean;
+} = {
+  observedGeneration: same,
+  desiredReplicas: same,
+  vmReplicas: same,
+  aciReplicas: same,
+  pendingReplicas: same,
+  mode: same,
+  costUSDPerHour: same,
+  lastDecision: (a, b) => a.summary === b.summary,
+  conditions: (a, b) =>
+    a.length === b.length &&
+    a.every((c, i) => {
+      const d = b[i]!;
+      return c.type === d.type && c.status === d.status && c.reason === d.reason && c.message === d.message;
+    }),
+  forecast: () => true,
+};
+
+/** Equal apart from when the decision was made, its detailed reasons and cost lines, and the forecaster's memory. */
+const STATUS_KEYS = Object.keys(STATUS_FIELDS) as (keyof ScalerStatus)[];
 function sameStatus(a: ScalerStatus, b: ScalerStatus): boolean {
-  // The cost lines and the forecaster's memory carry ages that change every tick, like the reasons.
-  const strip = ({ forecast: _forecast, ...s }: ScalerStatus) => ({
-    ...s,
-    lastDecision: { summary: s.lastDecision.summary },
-  });
-  return JSON.stringify(strip(a)) === JSON.stringify(strip(b));
+  return STATUS_KEYS.every((key) =>
+    (STATUS_FIELDS[key] as (x: unknown, y: unknown) => boolean)(a[key], b[key]),
+  );
 }
 
 /** A one-line description of an action for logs. */

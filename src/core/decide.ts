@@ -718,7 +718,7 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
     ...(tracking.burstBaseline !== undefined ? { burstBaseline: tracking.burstBaseline } : {}),
     ...(vmReleased ? { vmReleased } : {}),
   };
-  status.forecast = forecastMemory(next, now);
+  status.forecast = forecastMemory(next, now, status.lastDecision.at);
   return {
     desiredReplicas: D,
     vmReplicas: onVm,

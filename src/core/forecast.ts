@@ -53,7 +53,13 @@ export interface BurstTracking {
  */
 export function recordDemand(points: DemandPoint[], now: number, replicas: number): DemandPoint[] {
   const cutoff = now - DEMAND_WINDOW_SECONDS * 1000;
-  const kept = points.filter((p) => p.at >= cutoff && p.at < now);
+  const keep = (p: DemandPoint): boolean => p.at >= cutoff && p.at < now;
+  // Every tick: usually only points at the front have aged out, so one slice does what the filter would.
+  let start = 0;
+  while (start < points.length && (points[start] as DemandPoint).at < cutoff) start++;
+  let rest = true;
+  for (let i = start; i < points.length && rest; i++) rest = keep(points[i] as DemandPoint);
+  const kept = rest ? points.slice(start) : points.filter(keep);
   kept.push({ at: now, replicas });
   return kept.length > MAX_DEMAND_POINTS ? kept.slice(kept.length - MAX_DEMAND_POINTS) : kept;
 }
@@ -153,21 +159,37 @@ export function demandSlope(
   now: number,
   windowSeconds = TREND_WINDOW_SECONDS,
 ): number | undefined {
-  const recent = points.filter((p) => p.at >= now - windowSeconds * 1000 && p.at <= now);
-  if (recent.length < TREND_MIN_POINTS) return undefined;
-  const first = recent[0] as DemandPoint;
-  const last = recent[recent.length - 1] as DemandPoint;
-  if ((last.at - first.at) / 1000 < TREND_MIN_SPAN_SECONDS) return undefined;
-  const xs = recent.map((p) => (p.at - first.at) / 1000);
-  const meanX = xs.reduce((a, b) => a + b, 0) / xs.length;
-  const meanY = recent.reduce((a, p) => a + p.replicas, 0) / recent.length;
+  // Runs every tick: three passes over the points in the window, in order, without building arrays.
+  const from = now - windowSeconds * 1000;
+  const within = (p: DemandPoint): boolean => p.at >= from && p.at <= now;
+  let n = 0;
+  let firstAt = 0;
+  let lastAt = 0;
+  for (const p of points) {
+    if (!within(p)) continue;
+    if (n === 0) firstAt = p.at;
+    lastAt = p.at;
+    n++;
+  }
+  if (n < TREND_MIN_POINTS) return undefined;
+  if ((lastAt - firstAt) / 1000 < TREND_MIN_SPAN_SECONDS) return undefined;
+  let sumX = 0;
+  let sumY = 0;
+  for (const p of points) {
+    if (!within(p)) continue;
+    sumX += (p.at - firstAt) / 1000;
+    sumY += p.replicas;
+  }
+  const meanX = sumX / n;
+  const meanY = sumY / n;
   let num = 0;
   let den = 0;
-  recent.forEach((p, i) => {
-    const dx = (xs[i] as number) - meanX;
+  for (const p of points) {
+    if (!within(p)) continue;
+    const dx = (p.at - firstAt) / 1000 - meanX;
     num += dx * (p.replicas - meanY);
     den += dx * dx;
-  });
+  }
   return den > 0 ? num / den : undefined;
 }
 
@@ -278,7 +300,7 @@ export type ForecastState = Pick<
 >;
 
 /** The forecaster's memory at `now`, for the status. */
-export function forecastMemory(state: ForecastState, now: number): ForecastMemory {
+export function forecastMemory(state: ForecastState, now: number, nowText = iso(now)): ForecastMemory {
   const bursts: ForecastMemory['bursts'] = (state.burstHistory ?? []).map((b) => ({
     startedAt: iso(b.startedAt),
     endedAt: iso(b.endedAt),
@@ -289,7 +311,7 @@ export function forecastMemory(state: ForecastState, now: number): ForecastMemor
       ...(state.burstBaseline !== undefined ? { baselineReplicas: state.burstBaseline } : {}),
     });
   return {
-    at: iso(now),
+    at: nowText,
     bursts,
     levels: (state.demandLevels ?? []).map((l) => ({ upTo: l.upTo, since: iso(l.since) })),
   };
