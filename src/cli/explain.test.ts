@@ -145,7 +145,7 @@ describe('spillway explain', () => {
     );
     expect(stdout).toContain('ACI / VM replica-hour = 0.77×');
     // The decision's own cost arithmetic, as the controller stored it in status.lastDecision.cost.
-    const cost = stdout.slice(stdout.indexOf('Cost model (the arithmetic behind this placement):'));
+    const cost = stdout.slice(stdout.indexOf('Cost model, at the prices the decision used:'));
     expect(cost).toContain('  Burst has lasted 2.0 min; Lindy estimate of what remains: 2.0 min.');
     expect(cost).toContain('    spill all 5 on ACI: ACI $0.0146 + VM $0.0000 = $0.0146');
     expect(cost).toContain('  Chosen: spill only (5 on ACI).');

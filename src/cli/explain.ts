@@ -220,7 +220,7 @@ export function renderExplained(explained: Explained, now: number): string {
     out.push('', 'Why, step by step:');
     decision.reasons.forEach((reason, i) => out.push(`  ${String(i + 1).padStart(2)}. ${reason}`));
     if (decision.cost && decision.cost.length > 0) {
-      out.push('', 'Cost model (the arithmetic behind this placement):');
+      out.push('', 'Cost model, at the prices the decision used:');
       out.push(...decision.cost.map((line) => `  ${line}`));
     }
     out.push(

@@ -561,7 +561,9 @@ describe('decide: the ACI tier scales down on its own window (spec.burst.drain.s
     expect(d.vmReplicas).toBe(6);
     expect(d.reasons[0]).toBe(
       `desired 12: 6 on VM, ${6 - drained} on ACI (spill), Deployment 6` +
-        (drained > 0 ? `; ${drained} held only by the HPA scale-down window run nowhere` : ''),
+        (drained > 0
+          ? `; ${drained} held only by the HPA's scale-down window not run (VM full, ACI's window shorter)`
+          : ''),
     );
     const line = d.explanation.placement.find((l) => l.startsWith('ACI scale-down'));
     if (drained > 0) expect(line).toContain(`${drained} ACI replica(s) held only by spec.behavior`);

@@ -6,10 +6,10 @@
 import { burstReplicaHourUSD, duration, unitCosts, usd } from './cost-model.ts';
 import type { UnitCosts } from './cost-model.ts';
 import {
+  forecastMemory,
   forecastRemainingBurst,
   levelAgeSeconds,
   recordDemand,
-  forecastMemory,
   trackBurst,
   trackLevels,
 } from './forecast.ts';
@@ -666,7 +666,9 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
   const summary =
     `desired ${D}: ${onVm} on VM, ${placement.aciTarget} on ACI (${placement.mode})` +
     (placement.deploymentReplicas !== D ? `, Deployment ${placement.deploymentReplicas}` : '') +
-    (placement.notRun > 0 ? `; ${placement.notRun} held only by the HPA scale-down window run nowhere` : '');
+    (placement.notRun > 0
+      ? `; ${placement.notRun} held only by the HPA's scale-down window not run (VM full, ACI's window shorter)`
+      : '');
   const scarceLine =
     createsScarce && creates
       ? `ACI creates are scarce: ${creates.available} of ${creates.capacity} left in the provider's pacing ` +

@@ -267,6 +267,19 @@ describe("the forecaster's memory in the status", () => {
     expect(levelAgeSeconds(restored.demandLevels, 10, T0 + MINUTE)).toBe(6 * 60);
   });
 
+  it('reads a memory written by a leader whose clock ran a few seconds ahead, times clamped to now', () => {
+    const ahead = forecastMemory(
+      { ...state, burstStartedAt: T0 + 5 * SECOND, demandLevels: [{ upTo: 12, since: T0 + 5 * SECOND }] },
+      T0 + 5 * SECOND,
+    );
+    expect(restoreForecast(ahead, T0, 600)).toMatchObject({
+      burstStartedAt: T0,
+      demandLevels: [{ upTo: 12, since: T0 }],
+    });
+    const farAhead = forecastMemory(state, T0 + 2 * MINUTE);
+    expect(restoreForecast(farAhead, T0, 600)).toEqual({ burstHistory: state.burstHistory });
+  });
+
   it('after a gap longer than the node lifetime keeps only the ended bursts: nobody saw what demand did', () => {
     const restored = restoreForecast(forecastMemory(state, T0), T0 + 11 * MINUTE, 600);
     expect(restored).toEqual({ burstHistory: state.burstHistory });

@@ -293,6 +293,9 @@ function iso(ms: number): string {
   return text;
 }
 
+/** How far ahead of this replica's clock a stored time may be and still be read (as now): clock skew between nodes. */
+export const RESTORE_CLOCK_SKEW_SECONDS = 60;
+
 /** The forecaster's part of the state: what {@link forecastMemory} stores and {@link restoreForecast} reads. */
 export type ForecastState = Pick<
   ScalerState,
@@ -322,13 +325,16 @@ export function forecastMemory(state: ForecastState, now: number, nowText = iso(
  * restart or a change of leader). Ended bursts are kept whatever their age: they are history. The burst
  * under way and the level ages are taken only when the memory is at most `freshSeconds` old — the
  * controller passes the node's minimum lifetime, the same gap within which a burst that dipped resumes;
- * after a longer gap nobody saw what demand did, so they start again. Entries that do not parse, lie in the
- * future or break the order are dropped; the lists are cut to their bounds.
+ * after a longer gap nobody saw what demand did, so they start again. Times up to
+ * {@link RESTORE_CLOCK_SKEW_SECONDS} ahead of `now` (the last leader's clock ran ahead) count as `now`;
+ * entries that do not parse, lie further in the future or break the order are dropped; the lists are cut
+ * to their bounds.
  */
 export function restoreForecast(memory: ForecastMemory, now: number, freshSeconds: number): ForecastState {
   const time = (text: string | undefined): number | undefined => {
     const ms = text === undefined ? NaN : Date.parse(text);
-    return Number.isFinite(ms) && ms <= now ? ms : undefined;
+    if (!Number.isFinite(ms) || ms > now + RESTORE_CLOCK_SKEW_SECONDS * 1000) return undefined;
+    return Math.min(ms, now);
   };
   const history: BurstRecord[] = [];
   let current: { startedAt: number; baseline?: number } | undefined;

@@ -166,7 +166,7 @@ describe('planBursts', () => {
     expect(plan.creates).toHaveLength(1);
     expect(plan.lines).toContain(
       "ACI's create limits (100 per 5 minutes and 300 per hour per region): 1 create(s) left in the provider's " +
-        'pacing window, so 3 more wait for the next tick.',
+        'pacing window, so 3 more wait until it refills.',
     );
     expect(planBursts(planInput([], { target: 2, keep: 2, createsAvailable: 5 })).lines).toEqual([]);
   });

@@ -418,7 +418,7 @@ export function planBursts(input: BurstPlanInput): BurstPlan {
   if (byPacing > 0 && input.createsAvailable !== undefined) {
     lines.push(
       `ACI's create limits (100 per 5 minutes and 300 per hour per region): ${input.createsAvailable} create(s) ` +
-        `left in the provider's pacing window, so ${byPacing} more wait for the next tick.`,
+        `left in the provider's pacing window, so ${byPacing} more wait until it refills.`,
     );
   }
   if (createCount > 0 && failures.backoffUntil !== undefined && failures.backoffUntil > now) {
