@@ -156,11 +156,18 @@ export interface BurstProvider {
   billedResources(template: V1PodTemplateSpec): Resources;
   /**
    * Creates the provider's own pacing still allows in `region` now, out of its tightest window (ACI: 100
-   * per 5 minutes and 300 per hour per region). Optional: a provider without pacing omits it.
+   * per 5 minutes and 300 per hour per region), for the account `scaler`'s groups live in. Optional: a
+   * provider without pacing omits it.
    */
-  createBudget?(region: string): { region: string; available: number; capacity: number } | undefined;
-  /** Core quota for a region, when the provider can tell. */
-  quota(region: string): Promise<{ region: string; limitCores: number; usedCores: number } | undefined>;
+  createBudget?(
+    region: string,
+    scaler?: ScalerKey,
+  ): { region: string; available: number; capacity: number } | undefined;
+  /** Core quota for a region (of the subscription `scaler`'s groups live in), when the provider can tell. */
+  quota(
+    region: string,
+    scaler?: ScalerKey,
+  ): Promise<{ region: string; limitCores: number; usedCores: number } | undefined>;
 }
 
 /** Prices for decisions, always from memory (refreshed in the background by the price adapter). */

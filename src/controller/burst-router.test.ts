@@ -62,6 +62,42 @@ describe('BurstRouter', () => {
     expect(s.built).toEqual(['burst-a', 'burst-b']); // one provider per account, built once
   });
 
+  it('reads the create pacing and the quota of the scaler’s own account; without a scaler, the first', async () => {
+    const s = setup();
+    await s.router.list(SHOP);
+    await s.router.list(BILLING);
+    const a = s.providers.get('burst-a')!;
+    const b = s.providers.get('burst-b')!;
+    a.createBudgets = { eastus: { available: 0, capacity: 100 } };
+    b.createBudgets = { eastus: { available: 80, capacity: 100 } };
+    a.quotas = { eastus: { limitCores: 100, usedCores: 100 } };
+    b.quotas = { eastus: { limitCores: 100, usedCores: 10 } };
+    // A spent account must not stop the other account's creates.
+    expect(s.router.createBudget('eastus', BILLING)).toEqual({
+      region: 'eastus',
+      available: 80,
+      capacity: 100,
+    });
+    expect(s.router.createBudget('eastus', SHOP)).toEqual({ region: 'eastus', available: 0, capacity: 100 });
+    expect(await s.router.quota('eastus', BILLING)).toEqual({
+      region: 'eastus',
+      limitCores: 100,
+      usedCores: 10,
+    });
+    expect(await s.router.quota('eastus', SHOP)).toEqual({
+      region: 'eastus',
+      limitCores: 100,
+      usedCores: 100,
+    });
+    expect(s.router.createBudget('eastus')).toEqual({ region: 'eastus', available: 0, capacity: 100 });
+    const unknown = { namespace: 'x', name: 'y', uid: 'u-unknown' };
+    expect(await s.router.quota('eastus', unknown)).toEqual({
+      region: 'eastus',
+      limitCores: 100,
+      usedCores: 100,
+    });
+  });
+
   it('drains, resumes and deletes a group in the account it was seen in', async () => {
     const s = setup();
     await s.router.create(s.request(BILLING, 'billing-invoices-0'));

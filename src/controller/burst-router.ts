@@ -9,8 +9,8 @@
  *   never a guess, so nothing is deleted in the wrong place);
  * - `listOwned` — every account in use, plus any configured ones (GC of scalers deleted before a
  *   restart whose account no other scaler names);
- * - `quota` — the first account's subscription (quota is per subscription and region; with several
- *   subscriptions this is a hint only — a create still fails over on a real quota error);
+ * - `quota` and `createBudget` — by the scaler's account (quota is per subscription and region, the create
+ *   pacing per account); without a scaler, the first account's;
  * - template checks — account-independent.
  */
 import type { V1PodTemplateSpec } from '@kubernetes/client-node';
@@ -103,18 +103,31 @@ export class BurstRouter implements BurstProvider {
     return this.#options.checks.billedResources(template);
   }
 
-  /** As `quota`: the first account in use (pacing is per account; with several this is a hint). */
-  createBudget(region: string): { region: string; available: number; capacity: number } | undefined {
-    const accounts = this.#options.accountsInUse();
-    const first = [...accounts].sort((a, b) => accountKey(a).localeCompare(accountKey(b)))[0];
-    return first ? this.#provider(first).createBudget?.(region) : undefined;
+  /** The pacing of the scaler's account (creates are paced per account and region). */
+  createBudget(
+    region: string,
+    scaler?: ScalerKey,
+  ): { region: string; available: number; capacity: number } | undefined {
+    const account = this.#accountFor(scaler);
+    return account ? this.#provider(account).createBudget?.(region) : undefined;
   }
 
-  quota(region: string): Promise<{ region: string; limitCores: number; usedCores: number } | undefined> {
+  /** The quota of the scaler's subscription in `region`. */
+  quota(
+    region: string,
+    scaler?: ScalerKey,
+  ): Promise<{ region: string; limitCores: number; usedCores: number } | undefined> {
+    const account = this.#accountFor(scaler);
+    if (!account) return Promise.resolve(undefined);
+    return this.#provider(account).quota(region);
+  }
+
+  /** The scaler's account; without a scaler (or an unknown one), the first account in use. */
+  #accountFor(scaler: ScalerKey | undefined): BurstAccount | undefined {
+    const own = scaler ? this.#options.accountOf(scaler) : undefined;
+    if (own) return own;
     const accounts = this.#options.accountsInUse();
-    const first = [...accounts].sort((a, b) => accountKey(a).localeCompare(accountKey(b)))[0];
-    if (!first) return Promise.resolve(undefined);
-    return this.#provider(first).quota(region);
+    return [...accounts].sort((a, b) => accountKey(a).localeCompare(accountKey(b)))[0];
   }
 
   #forScaler(scaler: ScalerKey): { key: string; provider: BurstProvider } {

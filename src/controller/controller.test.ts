@@ -363,6 +363,16 @@ describe('observing', () => {
     expect(snapshot.quota).toEqual([{ region: 'eastus', limitCores: 100, usedCores: 10 }]);
     expect(snapshot.createBudget).toEqual([{ region: 'eastus', available: 40, capacity: 100 }]);
     expect(snapshot.burstable).toEqual({ ok: true });
+    // Both are asked for the scaler's own account (a router sends them to its subscription).
+    const key = { namespace: 'shop', name: 'orders', uid: 'uid-orders' };
+    expect(h.provider.callsOf('quota')).toEqual([
+      ['eastus', key],
+      ['eastus2', key],
+    ]);
+    expect(h.provider.callsOf('createBudget')).toEqual([
+      ['eastus', key],
+      ['eastus2', key],
+    ]);
   });
 
   it.each([

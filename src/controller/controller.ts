@@ -430,10 +430,10 @@ export class Controller {
       prices: this.#prices(policy),
       floors,
     };
-    const quota = await this.#quotas(policy);
+    const quota = await this.#quotas(policy, key);
     if (quota.length > 0) snapshot.quota = quota;
     const createBudget = policy.burst.aci.regions
-      .map((region) => this.#deps.provider.createBudget?.(region))
+      .map((region) => this.#deps.provider.createBudget?.(region, key))
       .filter((b) => b !== undefined);
     if (createBudget.length > 0) snapshot.createBudget = createBudget;
 
@@ -560,16 +560,19 @@ export class Controller {
     }
   }
 
-  async #quotas(policy: Policy): Promise<Quota[]> {
+  async #quotas(policy: Policy, key: ScalerKey): Promise<Quota[]> {
     const now = this.#deps.clock.now();
     const regions = policy.burst.aci.regions;
+    // Quota is per subscription and region: scalers of different subscriptions do not share a reading.
+    const subscription = policy.burst.aci.subscriptionId.toLowerCase();
     const results = await Promise.all(
       regions.map(async (region): Promise<Quota | undefined> => {
-        const cached = this.#quota.get(region);
+        const cacheKey = `${subscription}/${region}`;
+        const cached = this.#quota.get(cacheKey);
         if (cached && now - cached.at < this.#options.quotaTtlMs) return cached.quota;
         try {
-          const quota = await this.#deps.provider.quota(region);
-          if (quota) this.#quota.set(region, { at: now, quota });
+          const quota = await this.#deps.provider.quota(region, key);
+          if (quota) this.#quota.set(cacheKey, { at: now, quota });
           return quota;
         } catch (error) {
           this.#deps.logger.debug({ err: asError(error), region }, 'quota unknown this tick');

@@ -506,13 +506,20 @@ export class FakeProvider implements BurstProvider {
     return { cpu: 1, memoryGiB: 2 };
   }
 
-  createBudget(region: string): { region: string; available: number; capacity: number } | undefined {
+  createBudget(
+    region: string,
+    scaler?: ScalerKey,
+  ): { region: string; available: number; capacity: number } | undefined {
+    this.calls.push({ method: 'createBudget', args: [region, scaler] });
     const budget = this.createBudgets[region];
     return budget ? { region, ...budget } : undefined;
   }
 
-  quota(region: string): Promise<{ region: string; limitCores: number; usedCores: number } | undefined> {
-    this.calls.push({ method: 'quota', args: [region] });
+  quota(
+    region: string,
+    scaler?: ScalerKey,
+  ): Promise<{ region: string; limitCores: number; usedCores: number } | undefined> {
+    this.calls.push({ method: 'quota', args: [region, scaler] });
     const quota = this.quotas[region];
     return this.gate.read(() => (quota ? { region, ...quota } : undefined));
   }
