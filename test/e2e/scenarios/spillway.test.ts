@@ -781,6 +781,8 @@ describe('5. Spillway killed mid-burst and mid-drain, then restarted', () => {
   afterAll(() => Promise.all(runs.map((r) => r.shutdown())));
 
   const live = () => groupsIn(aci, scalerOf(ns, 'worker'));
+  /** When the burst began, as the replica that saw it stored it in status.forecast. */
+  let burstStartedAt: string | undefined;
 
   it('killed while creating groups: the next replica adopts them, creates the rest, no duplicates', async () => {
     await setDemand(list, 10); // 4 on the VM node, 6 on ACI
@@ -812,6 +814,8 @@ describe('5. Spillway killed mid-burst and mid-drain, then restarted', () => {
       (s) => s.desiredReplicas === 10 && s.aciReplicas === 6,
     );
     expect(status.vmReplicas).toBe(4);
+    burstStartedAt = status.forecast?.bursts.at(-1)?.startedAt;
+    expect(status.forecast?.bursts.at(-1)?.endedAt).toBeUndefined(); // under way
   });
 
   it('killed while draining: the next replica continues the drains and deletes every group once', async () => {
@@ -842,6 +846,9 @@ describe('5. Spillway killed mid-burst and mid-drain, then restarted', () => {
     for (const [name, count] of deletes) expect(count, `DELETEs of ${name}`).toBe(1);
     const status = await statusUntil(ns, 'worker', 'back on VMs', (s) => s.aciReplicas === 0);
     expect(status.desiredReplicas).toBe(4);
+    // The third replica never saw the burst begin; it knows when it did from the status the last one wrote.
+    expect(burstStartedAt).toBeDefined();
+    expect(status.forecast?.bursts.find((b) => b.startedAt === burstStartedAt)?.endedAt).toBeDefined();
     // Nothing of this scaler left in ACI, and nothing else leaked by the crashes either.
     expect(groupsIn(aci).filter((g) => g.namespace === ns)).toEqual([]);
   });
