@@ -522,13 +522,18 @@ export class ControlPlane {
     await this.kubectl(['create', '-f', '-'], { input: documents });
     const core = this.kubeConfig().makeApiClient(CoreV1Api);
     const wanted = new Set(names);
+    // Ready, and rid of the node.kubernetes.io/not-ready taint the API server puts on a new node: the node
+    // lifecycle controller lifts it a moment after Ready, and until then the scheduler refuses the node
+    // ("untolerated taint") instead of weighing its capacity.
+    const schedulable = (n: V1Node): boolean =>
+      isNodeReady(n) && !(n.spec?.taints ?? []).some((t) => t.key.startsWith('node.kubernetes.io/'));
     await waitUntil(
-      `${names.length} KWOK node(s) ${prefix}-${first}… to be Ready`,
+      `${names.length} KWOK node(s) ${prefix}-${first}… to be Ready and untainted`,
       async () => {
         const list = await core.listNode({
           labelSelector: `${KWOK_NODE_LABEL.key}=${KWOK_NODE_LABEL.value}`,
         });
-        const ready = list.items.filter((n) => wanted.has(n.metadata?.name ?? '') && isNodeReady(n));
+        const ready = list.items.filter((n) => wanted.has(n.metadata?.name ?? '') && schedulable(n));
         return ready.length === wanted.size ? true : undefined;
       },
       { timeoutMs, intervalMs: 500, process: this.processes.find((p) => p.name === 'kwok') },
