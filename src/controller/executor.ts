@@ -474,8 +474,9 @@ const STATUS_FIELDS: {
   forecast: () => true,
 };
 
-/** Equal apart from when the decision was made, its detailed reasons and cost lines, and the forecaster's memory. */
 const STATUS_KEYS = Object.keys(STATUS_FIELDS) as (keyof ScalerStatus)[];
+
+/** Equal apart from when the decision was made, its detailed reasons and cost lines, and the forecaster's memory. */
 function sameStatus(a: ScalerStatus, b: ScalerStatus): boolean {
   return STATUS_KEYS.every((key) =>
     (STATUS_FIELDS[key] as (x: unknown, y: unknown) => boolean)(a[key], b[key]),
