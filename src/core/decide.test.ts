@@ -591,6 +591,84 @@ describe('decide: the ACI tier scales down on its own window (spec.burst.drain.s
   });
 });
 
+describe('decide: spec.burst.serviceLevel sizes the ACI tier by the wait a message may have', () => {
+  // Queue 600 at 10 per replica: the HPA asks for 60. 6 VM pods fill the VMs; 6 ACI groups run, measured to
+  // start in 35–40 s (median 37.5 s). A message may wait 60 s and a replica serves 1 message/s, so an ACI
+  // replica can take 60 − 37.5 = 22.5 queued messages: 600 ÷ 22.5 → 27 replicas in all, 21 of them on ACI.
+  const withLevel = (drain: Partial<Policy['burst']['drain']> = {}, behavior = testPolicy().behavior) =>
+    testPolicy({
+      behavior,
+      burst: { serviceLevel: { maxQueueWaitSeconds: 60, messagesPerSecondPerReplica: 1 }, drain },
+    });
+  const snapshot = testSnapshot({
+    now: T0,
+    queue: 600,
+    pods: vmPods(6, T0),
+    burst: running(listPrice, 6, 30 * MINUTE),
+  });
+  const inBurst = (fields: Partial<ScalerState> = {}) =>
+    state({ lastDesired: 60, mode: 'spill', burstStartedAt: T0 - 30 * MINUTE, burstBaseline: 6, ...fields });
+
+  it("runs on ACI what the wait needs; the desired count and the Deployment keep the trigger's target", () => {
+    const d = decide(snapshot, withLevel(), inBurst(), T0);
+    expect(d.desiredReplicas).toBe(60);
+    expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([]);
+    expect(d.aciReplicas).toBe(21);
+    expect(actionCounts(changes(d))).toEqual({ CreateBurst: 15 });
+    expect(d.vmReplicas).toBe(6);
+    expect(d.reasons[0]).toBe(
+      "desired 60: 6 on VM, 21 on ACI (spill), Deployment 6; 33 not run (VM full, and the service level needs fewer on ACI than the triggers' targets)",
+    );
+    expect(d.explanation.recommendation).toContain(
+      'Service level (spec.burst.serviceLevel): a message waits at most 60 s, a replica serves 1 message(s)/s, ' +
+        'a new ACI replica serves after ~37.5 s (median create → Ready of 6 ACI groups); so an ACI replica can take ' +
+        '22.5 queued messages and still meet the wait. ACI is sized at that backlog per replica: orders-queue 10 → 22.5. ' +
+        'The desired count and the Deployment keep the triggers’ targets.',
+    );
+    expect(d.explanation.placement).toContain(
+      'ACI sized by spec.burst.serviceLevel: 27 replicas in all; 33 replica(s) the desired count holds are not run ' +
+        'on ACI (a drained replica that still runs is resumed if demand returns).',
+    );
+    expect(d.state.aciRecommendations).toEqual([{ at: T0, replicas: 27 }]);
+  });
+
+  it('without it, ACI runs every replica the target asks for', () => {
+    const d = decide(snapshot, listPrice, inBurst(), T0);
+    expect(d.aciReplicas).toBe(54);
+    expect(actionCounts(changes(d))).toEqual({ CreateBurst: 48 });
+    expect(d.state.aciRecommendations).toBeUndefined();
+  });
+
+  it("holds ACI replicas for the ACI window by the service level's own history, not the HPA's", () => {
+    const policy = withLevel({ scaleDownStabilizationSeconds: 120 }, defaultBehavior());
+    const hpaHistory = { recommendations: [{ at: T0 - MINUTE, replicas: 60 }] };
+    // A minute ago the service level asked for 40: inside the 120 s window, so 40 − 6 = 34 stay on ACI.
+    const held = decide(
+      snapshot,
+      policy,
+      inBurst({ ...hpaHistory, aciRecommendations: [{ at: T0 - MINUTE, replicas: 40 }] }),
+      T0,
+    );
+    expect(held.desiredReplicas).toBe(60);
+    expect(held.aciReplicas).toBe(34);
+    // 200 s ago is outside it: sized by this tick's 27.
+    const after = decide(
+      snapshot,
+      policy,
+      inBurst({ ...hpaHistory, aciRecommendations: [{ at: T0 - 200 * SECOND, replicas: 40 }] }),
+      T0,
+    );
+    expect(after.aciReplicas).toBe(21);
+    expect(
+      after.explanation.placement.some((l) =>
+        l.startsWith(
+          'ACI sized by spec.burst.serviceLevel and spec.burst.drain.scaleDownStabilizationSeconds',
+        ),
+      ),
+    ).toBe(true);
+  });
+});
+
 describe('decide: while ACI creates are scarce, drained replicas stay resumable longer', () => {
   // 6 VM pods serve the demand (queue 60); one ACI replica was drained 100 s ago (grace 60 s).
   const drained = running(listPrice, 1, 30 * MINUTE, { drainingSince: T0 - 100 * SECOND });

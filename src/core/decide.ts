@@ -18,6 +18,7 @@ import type { Placement } from './placement.ts';
 import { assessFailures, planBursts, podDeletionCosts } from './plan.ts';
 import type { BurstPlan, FailureAssessment } from './plan.ts';
 import { recommend } from './recommend.ts';
+import { serviceLevelMetrics } from './service-level.ts';
 import { condition, conditionEvents, rememberConditions, sortConditions } from './status.ts';
 import type {
   Action,
@@ -521,19 +522,24 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
   const creates = createBudgetShare(snapshot, policy);
   const createsScarce = creates !== undefined && creates.share < CREATE_BUDGET_SCARCE_SHARE;
   const graceSeconds = policy.burst.drain.gracePeriodSeconds * (createsScarce ? SCARCE_GRACE_FACTOR : 1);
-  const aciDesired =
-    aciWindow < downWindow && rec.proposed < D
-      ? Math.min(
-          D,
-          recommend({
-            ...recInput,
-            behavior: {
-              ...policy.behavior,
-              scaleDown: { ...policy.behavior.scaleDown, stabilizationWindowSeconds: aciWindow },
-            },
-          }).replicas,
-        )
-      : D;
+  // Under spec.burst.serviceLevel the ACI tier is sized by the wait a message may have (raised queue targets),
+  // with its own recommendation history, since the HPA's holds proposals at the triggers' targets.
+  const serviceLevel = serviceLevelMetrics(metrics, policy, snapshot.burst);
+  const aciBehavior = {
+    ...policy.behavior,
+    scaleDown: { ...policy.behavior.scaleDown, stabilizationWindowSeconds: aciWindow },
+  };
+  const aciRec = serviceLevel?.raised
+    ? recommend({
+        ...recInput,
+        metrics: serviceLevel.metrics,
+        behavior: aciBehavior,
+        state: { ...recInput.state, recommendations: state.aciRecommendations ?? [] },
+      })
+    : aciWindow < downWindow && rec.proposed < D
+      ? recommend({ ...recInput, behavior: aciBehavior })
+      : undefined;
+  const aciDesired = aciRec ? Math.min(D, aciRec.replicas) : D;
 
   // 2. What VMs serve, what a replica costs, what has failed.
   const unit = unitCosts({
@@ -585,6 +591,10 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
   const placement = place({
     desired: D,
     aciDesired,
+    aciDesiredBy: serviceLevel?.raised
+      ? 'spec.burst.serviceLevel' +
+        (aciWindow < downWindow ? ' and spec.burst.drain.scaleDownStabilizationSeconds' : '')
+      : 'spec.burst.drain.scaleDownStabilizationSeconds',
     vm,
     unit,
     forecast,
@@ -667,7 +677,9 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
     `desired ${D}: ${onVm} on VM, ${placement.aciTarget} on ACI (${placement.mode})` +
     (placement.deploymentReplicas !== D ? `, Deployment ${placement.deploymentReplicas}` : '') +
     (placement.notRun > 0
-      ? `; ${placement.notRun} held only by the HPA's scale-down window not run (VM full, ACI's window shorter)`
+      ? serviceLevel?.raised
+        ? `; ${placement.notRun} not run (VM full, and the service level needs fewer on ACI than the triggers' targets)`
+        : `; ${placement.notRun} held only by the HPA's scale-down window not run (VM full, ACI's window shorter)`
       : '');
   const scarceLine =
     createsScarce && creates
@@ -675,9 +687,15 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
         `window (ACI allows 100 per 5 min and 300 per hour per region); drained replicas are kept, resumable, ` +
         `for ${graceSeconds} s instead of ${policy.burst.drain.gracePeriodSeconds} s, so a surge still finds creates.`
       : '';
-  const reasons = [...rec.reasons, ...metricLines, placement.summary, scarceLine, ...plan.lines].filter(
-    (r) => r !== '',
-  );
+  const serviceLine = serviceLevel?.line ?? '';
+  const reasons = [
+    ...rec.reasons,
+    ...metricLines,
+    serviceLine,
+    placement.summary,
+    scarceLine,
+    ...plan.lines,
+  ].filter((r) => r !== '');
   const status: ScalerStatus = {
     observedGeneration: policy.generation,
     desiredReplicas: D,
@@ -707,6 +725,7 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
 
   const next: ScalerState = {
     recommendations: rec.state.recommendations,
+    ...(serviceLevel?.raised && aciRec ? { aciRecommendations: aciRec.state.recommendations } : {}),
     scaleEvents: rec.state.scaleEvents,
     failures: rec.state.failures,
     demand,
@@ -730,7 +749,7 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
     reasons: [summary, ...reasons],
     conditions,
     explanation: {
-      recommendation: [...rec.reasons, ...metricLines],
+      recommendation: [...rec.reasons, ...metricLines, ...(serviceLine ? [serviceLine] : [])],
       placement: [...placement.placementLines, ...(scarceLine ? [scarceLine] : []), ...plan.lines],
       cost: placement.costLines,
     },

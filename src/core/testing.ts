@@ -100,6 +100,7 @@ export function testPolicy(
         scaleDownStabilizationSeconds: 0,
         ...burst.drain,
       },
+      ...(burst.serviceLevel ? { serviceLevel: burst.serviceLevel } : {}),
     },
     cost: {
       vm: { ...cost.vm, packingPercent: 100, ...overrides.vm },

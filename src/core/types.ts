@@ -101,6 +101,11 @@ export interface BurstPolicy {
   };
   /** Publish Ready ACI replicas' IPs in an EndpointSlice for this Service (VNet only). */
   endpointSlice?: { serviceName: string };
+  /**
+   * The wait a message may have and what one replica serves: ACI replicas are sized by them instead of the
+   * queue triggers' targets where that asks for fewer (src/core/service-level.ts).
+   */
+  serviceLevel?: { maxQueueWaitSeconds: number; messagesPerSecondPerReplica: number };
 }
 
 export interface VmCostPolicy {
@@ -346,6 +351,8 @@ export interface Recommendation {
 export interface ScalerState {
   /** Past raw recommendations, for stabilization windows. */
   recommendations: { at: number; replicas: number }[];
+  /** Past raw recommendations of the ACI tier under spec.burst.serviceLevel (its own window history). */
+  aciRecommendations?: { at: number; replicas: number }[];
   /** Past scale changes, for Pods/Percent rate policies. */
   scaleEvents: { at: number; delta: number }[];
   /** Demand history (replicas needed), for the forecaster. */

@@ -22,6 +22,11 @@ const minimalSpec = () => ({
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 type Json = Record<string, any>;
 
+const QUEUE_TRIGGER = {
+  type: 'azure-storage-queue',
+  metadata: { queueName: 'orders', accountName: 'shopdata', targetPerReplica: '30' },
+};
+
 const manifest = (spec: unknown): BurstScalerObject => ({
   apiVersion: 'spillway.io/v1alpha1',
   kind: 'BurstScaler',
@@ -225,6 +230,15 @@ describe('compilePolicy: defaults', () => {
     expect(policy.schedules[0]?.timezone).toBe('Europe/Berlin');
   });
 
+  it('compiles a service level for the queue trigger it sizes', () => {
+    const policy = compileWith((s) => {
+      s.triggers = [QUEUE_TRIGGER];
+      s.burst.serviceLevel = { maxQueueWaitSeconds: 60, messagesPerSecondPerReplica: 0.5 };
+    });
+    expect(policy.burst.serviceLevel).toEqual({ maxQueueWaitSeconds: 60, messagesPerSecondPerReplica: 0.5 });
+    expect(compileWith((s) => (s.triggers = [QUEUE_TRIGGER])).burst.serviceLevel).toBeUndefined();
+  });
+
   it('neither modifies its input nor shares objects with the defaults', () => {
     const input = manifest(minimalSpec());
     const frozen = deepFreeze(structuredClone(input));
@@ -266,6 +280,19 @@ describe('compilePolicy: shape errors name the field and say what is allowed', (
       'a missing required field',
       (s) => delete s.maxReplicas,
       { path: 'spec.maxReplicas', message: 'is required' },
+    ],
+    [
+      'a service level without its rate',
+      (s) => ((s.triggers = [QUEUE_TRIGGER]), (s.burst.serviceLevel = { maxQueueWaitSeconds: 60 })),
+      { path: 'spec.burst.serviceLevel.messagesPerSecondPerReplica', message: 'is required' },
+    ],
+    [
+      'a service level with a wait of 0 s',
+      (s) => (
+        (s.triggers = [QUEUE_TRIGGER]),
+        (s.burst.serviceLevel = { maxQueueWaitSeconds: 0, messagesPerSecondPerReplica: 1 })
+      ),
+      { path: 'spec.burst.serviceLevel.maxQueueWaitSeconds', message: 'must be at least 1, got 0' },
     ],
     [
       'a missing nested required field',
@@ -581,6 +608,30 @@ describe('compilePolicy: rules across fields', () => {
           path: 'spec.burst.endpointSlice',
           message:
             'needs spec.burst.aci.subnetId: ACI replicas can serve a Service only with private IPs in the cluster’s virtual network',
+        },
+      ],
+    ],
+    [
+      'a service level without a queue trigger to size',
+      (s) => (s.burst.serviceLevel = { maxQueueWaitSeconds: 60, messagesPerSecondPerReplica: 1 }),
+      [
+        {
+          path: 'spec.burst.serviceLevel',
+          message:
+            'sizes the per-replica target (targetPerReplica) of a queue trigger (azure-storage-queue, azure-service-bus, redis-list, redis-stream, rabbitmq), and this scaler has none: add such a trigger or remove serviceLevel',
+        },
+      ],
+    ],
+    [
+      'a service level whose replicas serve nothing',
+      (s) => (
+        (s.triggers = [QUEUE_TRIGGER]),
+        (s.burst.serviceLevel = { maxQueueWaitSeconds: 60, messagesPerSecondPerReplica: 0 })
+      ),
+      [
+        {
+          path: 'spec.burst.serviceLevel.messagesPerSecondPerReplica',
+          message: 'must be greater than 0, got 0',
         },
       ],
     ],

@@ -7,6 +7,7 @@ import cron from 'node-cron';
 import { CronExpressionParser } from 'cron-parser';
 import type { BurstScalerObject } from '../ports.ts';
 import type { Policy, ScalingRules, SchedulePolicy, TriggerPolicy } from '../core/types.ts';
+import { isQueueTrigger, QUEUE_TRIGGER_TYPES } from '../core/service-level.ts';
 import { childPath, describeValue, SpecValidationError, type SpecIssue } from './errors.ts';
 import { SPEC_DEFAULTS, BURST_SCALER_API, type BurstScalerSpec } from './schema.ts';
 import { compileTarget } from './targets.ts';
@@ -65,6 +66,7 @@ export function compilePolicy(obj: BurstScalerObject): Policy {
   };
 
   checkBounds(policy, (spec.triggers ?? []).length, issues);
+  checkServiceLevel(policy, issues);
   if (issues.length > 0) throw new SpecValidationError(issues, { scaler });
   return policy;
 }
@@ -199,7 +201,13 @@ function triggerName(
 }
 
 function compileBurst(spec: BurstScalerSpec, issues: SpecIssue[]): Policy['burst'] {
-  const { aci } = spec.burst;
+  const { aci, serviceLevel } = spec.burst;
+  if (serviceLevel && !(serviceLevel.messagesPerSecondPerReplica > 0)) {
+    issues.push({
+      path: 'spec.burst.serviceLevel.messagesPerSecondPerReplica',
+      message: `must be greater than 0, got ${describeValue(serviceLevel.messagesPerSecondPerReplica)}`,
+    });
+  }
   const priority = aci.priority ?? SPEC_DEFAULTS.burst.aci.priority;
 
   const seen = new Map<string, number>();
@@ -258,7 +266,27 @@ function compileBurst(spec: BurstScalerSpec, issues: SpecIssue[]): Policy['burst
         SPEC_DEFAULTS.burst.drain.scaleDownStabilizationSeconds,
     },
     ...(spec.burst.endpointSlice && { endpointSlice: { serviceName: spec.burst.endpointSlice.serviceName } }),
+    ...(serviceLevel && {
+      serviceLevel: {
+        maxQueueWaitSeconds: serviceLevel.maxQueueWaitSeconds,
+        messagesPerSecondPerReplica: serviceLevel.messagesPerSecondPerReplica,
+      },
+    }),
   };
+}
+
+/** spec.burst.serviceLevel sizes queue triggers' per-replica targets: it needs one. */
+function checkServiceLevel(policy: Policy, issues: SpecIssue[]): void {
+  if (!policy.burst.serviceLevel) return;
+  const sized = policy.triggers.some((t) => isQueueTrigger(t.type) && t.target.type === 'AverageValue');
+  if (!sized) {
+    issues.push({
+      path: 'spec.burst.serviceLevel',
+      message:
+        `sizes the per-replica target (targetPerReplica) of a queue trigger (${QUEUE_TRIGGER_TYPES.join(', ')}), ` +
+        'and this scaler has none: add such a trigger or remove serviceLevel',
+    });
+  }
 }
 
 function compileCost(spec: BurstScalerSpec, issues: SpecIssue[]): Policy['cost'] {

@@ -445,6 +445,29 @@ const DrainSchema = Type.Object(
   { description: 'How ACI replicas are removed.', default: {} },
 );
 
+const ServiceLevelSchema = Type.Object(
+  {
+    maxQueueWaitSeconds: Count({
+      minimum: 1,
+      maximum: 86400,
+      description: 'The longest a message should wait in the queue, in seconds.',
+    }),
+    messagesPerSecondPerReplica: Type.Number({
+      minimum: 0,
+      description:
+        'Messages one replica serves per second (0.5 = a message every 2 s); greater than zero. Measure it on one replica under load.',
+    }),
+  },
+  {
+    description:
+      'Size ACI replicas by the wait a message may have instead of by the queue triggers’ targetPerReplica, where that ' +
+      'needs fewer: an ACI replica that serves after its start time s (measured on the ACI groups once three are Ready, ' +
+      'spec.cost.aci.startSeconds until then) can take messagesPerSecondPerReplica × (maxQueueWaitSeconds − s) queued ' +
+      'messages and still meet the wait. The desired count, the Deployment and VM pods keep the triggers’ targets. ' +
+      'Needs a queue trigger with targetPerReplica. Unset: ACI follows the triggers’ targets.',
+  },
+);
+
 const EndpointSliceSchema = Type.Object(
   {
     serviceName: Type.String({
@@ -475,6 +498,7 @@ const BurstSchema = Type.Object(
       }),
     ),
     drain: Type.Optional(DrainSchema),
+    serviceLevel: Type.Optional(ServiceLevelSchema),
     endpointSlice: Type.Optional(EndpointSliceSchema),
   },
   { description: 'Overflow replicas on Azure Container Instances.' },

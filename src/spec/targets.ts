@@ -10,14 +10,7 @@ import type { MetricTarget, TriggerType } from '../core/types.ts';
 import { childPath, describeValue, type SpecIssue } from './errors.ts';
 import { parseQuantity } from './quantity.ts';
 
-/** Queue-like sources: the value is a backlog, and `targetPerReplica` is the backlog one replica serves. */
-export const QUEUE_TRIGGER_TYPES = [
-  'azure-storage-queue',
-  'azure-service-bus',
-  'redis-list',
-  'redis-stream',
-  'rabbitmq',
-] as const satisfies readonly TriggerType[];
+export { QUEUE_TRIGGER_TYPES } from '../core/service-level.ts';
 
 /** Metadata names read as `targetPerReplica`, per trigger type (KEDA's names for the same thing). */
 export const PER_REPLICA_ALIASES: Partial<Record<TriggerType, readonly string[]>> = {
