@@ -67,6 +67,7 @@ interface SimulateOptions {
   service?: 'deterministic' | 'exponential';
   targetPerReplica?: number;
   sloSeconds?: number;
+  serviceLevel?: boolean;
   from?: number;
   duration?: number;
   policies?: PolicyName[];
@@ -114,6 +115,7 @@ export function scenarioFrom(options: Partial<SimulateOptions>): Scenario {
     ...(options.service !== undefined ? { service: options.service } : {}),
     ...(options.targetPerReplica !== undefined ? { targetPerReplica: options.targetPerReplica } : {}),
     ...(options.sloSeconds !== undefined ? { sloSeconds: options.sloSeconds } : {}),
+    ...(options.serviceLevel === false ? { serviceLevel: false } : {}),
     ...(options.seed !== undefined ? { seed: options.seed } : {}),
     ...(options.discountPercent !== undefined
       ? { node: { ...base.node, discountPercent: options.discountPercent } }
@@ -150,6 +152,10 @@ export function registerSimulateCommand(program: Command, io: SimulateIo = proce
       numberOption('--target-per-replica', 0),
     )
     .option('--slo-seconds <s>', 'queue-wait SLO in seconds (default 60)', numberOption('--slo-seconds', 0))
+    .option(
+      '--no-service-level',
+      "don't tell Spillway the SLO and service rate (spec.burst.serviceLevel): ACI follows the trigger's target only",
+    )
     .option(
       '--from <seconds>',
       'start of a window of the trace',

@@ -81,6 +81,12 @@ export interface Scenario {
   targetPerReplica: number;
   /** A message waiting longer than this in the queue misses the service level. */
   sloSeconds: number;
+  /**
+   * Spillway is told the service level, as a user with an SLO would tell it: `spec.burst.serviceLevel` with
+   * `maxQueueWaitSeconds` = sloSeconds (whole seconds, rounded down) and `messagesPerSecondPerReplica` =
+   * serviceRate. False: ACI replicas follow the trigger's target only. The baselines have no such setting.
+   */
+  serviceLevel: boolean;
   minReplicas: number;
   maxReplicas: number;
   maxBurstReplicas: number;
@@ -133,6 +139,7 @@ export function defaultScenario(overrides: Partial<Scenario> = {}): Scenario {
     service: 'deterministic',
     targetPerReplica: 30,
     sloSeconds: 60,
+    serviceLevel: true,
     minReplicas: 1,
     maxReplicas: 1000,
     maxBurstReplicas: 500,
@@ -294,6 +301,14 @@ export function burstScalerObject(
           priority: 'Regular',
         },
         maxBurstReplicas: s.maxBurstReplicas,
+        ...(s.serviceLevel && s.sloSeconds >= 1
+          ? {
+              serviceLevel: {
+                maxQueueWaitSeconds: Math.floor(s.sloSeconds),
+                messagesPerSecondPerReplica: s.serviceRate,
+              },
+            }
+          : {}),
       },
       cost: {
         vm: {

@@ -60,7 +60,10 @@ export function renderTable(result: SimulationResult): string {
     `trace ${t.name} (${t.column}) × ${t.scale}` +
       (t.speedup !== 1 ? `, ${t.speedup}× faster` : '') +
       `: ${int(t.messages)} messages over ${(t.seconds / 3600).toFixed(2)} h; ` +
-      `${s.serviceRate} msg/s per replica (${s.service}), target ${s.targetPerReplica} queued per replica, SLO ${s.sloSeconds} s queue wait`,
+      `${s.serviceRate} msg/s per replica (${s.service}), target ${s.targetPerReplica} queued per replica, SLO ${s.sloSeconds} s queue wait` +
+      (s.serviceLevel
+        ? ' (Spillway is told it: spec.burst.serviceLevel)'
+        : " (Spillway is not told it: ACI follows the trigger's target)"),
     `replica ${s.replica.cpu} vCPU / ${s.replica.memoryGiB} GiB: ACI $${result.unit.aciReplicaHourUSD.toFixed(4)}/h, ` +
       `VM $${result.unit.vmReplicaHourUSD.toFixed(4)}/h (${result.unit.slotsPerNode} per ${s.node.vcpu} vCPU node at ` +
       `$${s.node.hourlyUSD}/h − ${s.node.discountPercent}%), node pool ${s.nodePool.minNodes}..${s.nodePool.maxNodes}`,
