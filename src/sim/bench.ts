@@ -193,7 +193,11 @@ simulation (node provisioning, pod and ACI start times, service times when they 
 for seeds 1..${seeds} in the second, and a goal is met only when every seed meets it.
 
 Scenario (the simulator's defaults): replica ${s.replica.cpu} vCPU / ${s.replica.memoryGiB} GiB serving ${s.serviceRate} message/s;
-queue target ${s.targetPerReplica} messages per replica; SLO ${s.sloSeconds} s of queue wait; Standard_D4s_v5 nodes
+queue target ${s.targetPerReplica} messages per replica; SLO ${s.sloSeconds} s of queue wait${
+    s.serviceLevel
+      ? ', which Spillway is told with the\nservice rate (spec.burst.serviceLevel; the baselines size by the target only)'
+      : ' (Spillway is not told it)'
+  }; Standard_D4s_v5 nodes
 ($${s.node.hourlyUSD}/h list, ${s.node.reservedPercent} % reserved, 3 replicas per node), pool ${s.nodePool.minNodes}..${s.nodePool.maxNodes} nodes;
 ACI at East US list prices. "VMs −30 %" applies a 30 % savings-plan discount to the nodes, which makes a VM
 slot ($0.0448/h) a little cheaper than the same replica on ACI ($0.0494/h); "VMs −60 %" is a 3-year
