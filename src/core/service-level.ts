@@ -10,7 +10,8 @@
  * trigger's target.
  *
  * `s` is measured: the median create → Ready time of the Ready ACI groups the snapshot lists, once there are
- * {@link OBSERVED_START_MIN_GROUPS}; until then `spec.cost.aci.startSeconds`.
+ * {@link OBSERVED_START_MIN_GROUPS}; until then `spec.cost.aci.startSeconds`. A container that restarted
+ * reports its restart as its start, which can only lengthen `s`: fewer messages per replica, more replicas.
  */
 import type { BurstReplica, MetricInput, Policy, TriggerType } from './types.ts';
 

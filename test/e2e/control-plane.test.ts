@@ -237,6 +237,20 @@ describe('BurstScaler CRD on the real API server', () => {
     expect(listed).toMatch(/^orders-worker\s/);
   });
 
+  it('keeps a service level as written (the schema has the field, so nothing is pruned)', async () => {
+    const serviceLevel = { maxQueueWaitSeconds: 120, messagesPerSecondPerReplica: 0.5 };
+    await cluster.apply({
+      yaml: scaler(
+        'with-service-level',
+        (spec) => ((spec.burst as Record<string, unknown>).serviceLevel = serviceLevel),
+      ),
+    });
+    const stored = JSON.parse(
+      await cluster.kubectl(['-n', ns, 'get', 'burstscaler', 'with-service-level', '-o', 'json']),
+    ) as { spec: { burst: { serviceLevel?: unknown } } };
+    expect(stored.spec.burst.serviceLevel).toEqual(serviceLevel);
+  });
+
   it.each([
     {
       case: 'maxReplicas below 1',
@@ -258,6 +272,16 @@ describe('BurstScaler CRD on the real API server', () => {
       case: 'a target name that is not a DNS subdomain',
       edit: (spec: Record<string, unknown>) => ((spec.targetRef as { name: string }).name = 'Orders_Worker'),
       error: 'spec.targetRef.name: Invalid value: "Orders_Worker"',
+    },
+    {
+      case: 'a service level with a wait of 0 s',
+      edit: (spec: Record<string, unknown>) =>
+        ((spec.burst as Record<string, unknown>).serviceLevel = {
+          maxQueueWaitSeconds: 0,
+          messagesPerSecondPerReplica: 1,
+        }),
+      error:
+        'spec.burst.serviceLevel.maxQueueWaitSeconds: Invalid value: 0: spec.burst.serviceLevel.maxQueueWaitSeconds in body should be greater than or equal to 1',
     },
     {
       case: 'a string where an integer belongs',
