@@ -622,7 +622,8 @@ describe('decide: spec.burst.serviceLevel sizes the ACI tier by the wait a messa
     expect(d.explanation.recommendation).toContain(
       'Service level (spec.burst.serviceLevel): a message waits at most 60 s, a replica serves 1 message(s)/s, ' +
         'a new ACI replica serves after ~37.5 s (median create → Ready of 6 ACI groups); so an ACI replica can take ' +
-        '22.5 queued messages and still meet the wait. ACI is sized at that backlog per replica: orders-queue 10 → 22.5. ' +
+        '22.5 queued messages and still meet the wait. For ACI, queue targets are raised to that backlog per replica: ' +
+        'orders-queue 10 → 22.5. ' +
         'The desired count and the Deployment keep the triggers’ targets.',
     );
     expect(d.explanation.placement).toContain(
@@ -661,11 +662,65 @@ describe('decide: spec.burst.serviceLevel sizes the ACI tier by the wait a messa
     expect(after.aciReplicas).toBe(21);
     expect(
       after.explanation.placement.some((l) =>
-        l.startsWith(
-          'ACI sized by spec.burst.serviceLevel and spec.burst.drain.scaleDownStabilizationSeconds',
-        ),
+        l.startsWith('ACI sized by spec.burst.serviceLevel: 27 replicas in all'),
       ),
     ).toBe(true);
+  });
+
+  it('under an ACI limit runs what the limit allows of what the wait needs, not less', () => {
+    // maxBurstReplicas 20: the wait needs 21 on ACI, so 20 run; the rest of the HPA's count pends for VMs.
+    const capped = testPolicy({
+      burst: {
+        serviceLevel: { maxQueueWaitSeconds: 60, messagesPerSecondPerReplica: 1 },
+        maxBurstReplicas: 20,
+      },
+    });
+    const d = decide(snapshot, capped, inBurst(), T0);
+    expect(d.aciReplicas).toBe(20);
+    expect(actionCounts(changes(d))).toMatchObject({ CreateBurst: 14 });
+  });
+
+  it('never runs more on ACI than without it (a history that starts empty, after a restart)', () => {
+    // The HPA holds 60 from 200 s ago (its 5-minute window); the queue has fallen to 240. ACI's 120 s window
+    // lets the HPA's 60 go: 24 in all, 18 on ACI. The service level's own history is empty, and recommend()
+    // seeds an empty history with the current 60; ACI must still not run more than 18.
+    const fallen = testSnapshot({
+      now: T0,
+      queue: 240,
+      pods: vmPods(6, T0),
+      burst: running(listPrice, 24, 30 * MINUTE),
+    });
+    const history = inBurst({ recommendations: [{ at: T0 - 200 * SECOND, replicas: 60 }] });
+    const without = decide(
+      fallen,
+      testPolicy({ behavior: defaultBehavior(), burst: { drain: { scaleDownStabilizationSeconds: 120 } } }),
+      history,
+      T0,
+    );
+    const withLevel2 = decide(
+      fallen,
+      withLevel({ scaleDownStabilizationSeconds: 120 }, defaultBehavior()),
+      history,
+      T0,
+    );
+    expect(without.desiredReplicas).toBe(60);
+    expect(without.aciReplicas).toBe(18);
+    expect(withLevel2.aciReplicas).toBeLessThanOrEqual(18);
+  });
+
+  it('remembers the measured ACI start between bursts', () => {
+    const d = decide(snapshot, withLevel(), inBurst(), T0);
+    expect(d.state.aciStart).toEqual({ seconds: 37.5, groups: 6 });
+    // Next burst, no group left yet: the earlier measurement, not spec.cost.aci.startSeconds (45 s).
+    const next = decide(
+      testSnapshot({ now: T0 + 60 * MINUTE, queue: 600, pods: vmPods(6, T0 + 60 * MINUTE) }),
+      withLevel(),
+      { ...d.state, lastDesired: 6 },
+      T0 + 60 * MINUTE,
+    );
+    expect(next.explanation.recommendation.find((l) => l.startsWith('Service level'))).toContain(
+      '~37.5 s (median create → Ready of 6 ACI groups, measured in an earlier burst)',
+    );
   });
 });
 

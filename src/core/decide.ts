@@ -522,24 +522,33 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
   const creates = createBudgetShare(snapshot, policy);
   const createsScarce = creates !== undefined && creates.share < CREATE_BUDGET_SCARCE_SHARE;
   const graceSeconds = policy.burst.drain.gracePeriodSeconds * (createsScarce ? SCARCE_GRACE_FACTOR : 1);
-  // Under spec.burst.serviceLevel the ACI tier is sized by the wait a message may have (raised queue targets),
-  // with its own recommendation history, since the HPA's holds proposals at the triggers' targets.
-  const serviceLevel = serviceLevelMetrics(metrics, policy, snapshot.burst);
+  // Under spec.burst.serviceLevel the ACI tier is also sized by the wait a message may have (raised queue
+  // targets), with its own recommendation history, since the HPA's holds proposals at the triggers' targets.
+  // ACI runs the smaller of that and the ACI-window count, so the field never runs more than without it.
+  const serviceLevel = serviceLevelMetrics(metrics, policy, snapshot.burst, now, state.aciStart);
   const aciBehavior = {
     ...policy.behavior,
     scaleDown: { ...policy.behavior.scaleDown, stabilizationWindowSeconds: aciWindow },
   };
-  const aciRec = serviceLevel?.raised
+  const windowRec =
+    aciWindow < downWindow && rec.proposed < D
+      ? recommend({ ...recInput, behavior: aciBehavior })
+      : undefined;
+  const levelRec = serviceLevel
     ? recommend({
         ...recInput,
         metrics: serviceLevel.metrics,
         behavior: aciBehavior,
         state: { ...recInput.state, recommendations: state.aciRecommendations ?? [] },
       })
-    : aciWindow < downWindow && rec.proposed < D
-      ? recommend({ ...recInput, behavior: aciBehavior })
-      : undefined;
-  const aciDesired = aciRec ? Math.min(D, aciRec.replicas) : D;
+    : undefined;
+  const levelDesired = serviceLevel?.raised && levelRec ? levelRec.replicas : D;
+  const windowDesired = windowRec ? windowRec.replicas : D;
+  const aciDesired = Math.min(D, levelDesired, windowDesired);
+  const aciDesiredBy =
+    levelDesired < D && levelDesired <= windowDesired
+      ? 'spec.burst.serviceLevel'
+      : 'spec.burst.drain.scaleDownStabilizationSeconds';
 
   // 2. What VMs serve, what a replica costs, what has failed.
   const unit = unitCosts({
@@ -591,10 +600,7 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
   const placement = place({
     desired: D,
     aciDesired,
-    aciDesiredBy: serviceLevel?.raised
-      ? 'spec.burst.serviceLevel' +
-        (aciWindow < downWindow ? ' and spec.burst.drain.scaleDownStabilizationSeconds' : '')
-      : 'spec.burst.drain.scaleDownStabilizationSeconds',
+    aciDesiredBy,
     vm,
     unit,
     forecast,
@@ -677,7 +683,7 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
     `desired ${D}: ${onVm} on VM, ${placement.aciTarget} on ACI (${placement.mode})` +
     (placement.deploymentReplicas !== D ? `, Deployment ${placement.deploymentReplicas}` : '') +
     (placement.notRun > 0
-      ? serviceLevel?.raised
+      ? aciDesiredBy === 'spec.burst.serviceLevel'
         ? `; ${placement.notRun} not run (VM full, and the service level needs fewer on ACI than the triggers' targets)`
         : `; ${placement.notRun} held only by the HPA's scale-down window not run (VM full, ACI's window shorter)`
       : '');
@@ -725,7 +731,12 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
 
   const next: ScalerState = {
     recommendations: rec.state.recommendations,
-    ...(serviceLevel?.raised && aciRec ? { aciRecommendations: aciRec.state.recommendations } : {}),
+    ...(levelRec ? { aciRecommendations: levelRec.state.recommendations } : {}),
+    ...(serviceLevel && serviceLevel.start.groups > 0
+      ? { aciStart: { seconds: serviceLevel.start.seconds, groups: serviceLevel.start.groups } }
+      : state.aciStart
+        ? { aciStart: state.aciStart }
+        : {}),
     scaleEvents: rec.state.scaleEvents,
     failures: rec.state.failures,
     demand,

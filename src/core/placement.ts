@@ -420,9 +420,11 @@ export function place(input: PlacementInput): Placement {
   }
   const spilledOnAci = Math.min(spilled, aciTarget);
   const deploymentReplicas = D - spilledOnAci;
-  // ACI bills per second: replicas only the behavior's scale-down window still holds leave ACI first.
+  // ACI bills per second: replicas only the behavior's scale-down window (or, with spec.burst.serviceLevel,
+  // only the triggers' targets) still ask for are not run there. They come off what ACI is wanted for, not
+  // off what the limits left: under a cap of 20, 21 needed still means 20 run.
   const aciDesired = Math.min(D, input.aciDesired ?? D);
-  const letGo = Math.min(aciTarget, D - aciDesired);
+  const letGo = aciTarget - Math.min(aciTarget, Math.max(0, aciWanted - (D - aciDesired)));
   aciTarget -= letGo;
   const notRun = Math.max(0, D - deploymentReplicas - aciTarget);
   const aciKeep = Math.min(input.liveBurst, maxBurst, Math.max(aciTarget, aciDesired - vm.ready));

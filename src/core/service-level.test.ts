@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { aciStartSeconds, serviceLevelMetrics } from './service-level.ts';
-import { group, QUEUE, SECOND, T0, testPolicy } from './testing.ts';
+import { group, MINUTE, QUEUE, SECOND, T0, testPolicy } from './testing.ts';
 import type { MetricInput, Policy } from './types.ts';
 
 const policy = testPolicy({
@@ -19,39 +19,68 @@ const queue = (averageValue: number, value = 600): MetricInput => ({
 
 describe('aciStartSeconds: how long a new ACI replica takes to serve', () => {
   it('is the median create → Ready time of the Ready groups', () => {
-    expect(aciStartSeconds(started(14, 30, 16), 45)).toEqual({ seconds: 16, groups: 3 });
-    expect(aciStartSeconds(started(14, 30, 16, 18), 45)).toEqual({ seconds: 17, groups: 4 });
+    expect(aciStartSeconds(started(14, 30, 16), T0 + MINUTE, 45)).toEqual({ seconds: 16, groups: 3 });
+    expect(aciStartSeconds(started(14, 30, 16, 18), T0 + MINUTE, 45)).toEqual({ seconds: 17, groups: 4 });
   });
 
   it("is spec.cost.aci.startSeconds until three groups are Ready (starting groups don't count)", () => {
     const starting = group(policy, 5, { createdAt: T0, ready: false, state: 'Pending' });
-    expect(aciStartSeconds([...started(14, 16), starting], 45)).toEqual({ seconds: 45, groups: 0 });
-    expect(aciStartSeconds([], 45)).toEqual({ seconds: 45, groups: 0 });
+    expect(aciStartSeconds([...started(14, 16), starting], T0 + MINUTE, 45)).toEqual({
+      seconds: 45,
+      groups: 0,
+    });
+    expect(aciStartSeconds([], T0, 45)).toEqual({ seconds: 45, groups: 0 });
+  });
+});
+
+describe('aciStartSeconds: early in a surge and between bursts', () => {
+  it('counts a group still starting at its age once it is slower than the Ready ones', () => {
+    // Three fast groups Ready in 10 s; two more created at T0 are still starting at T0 + 40 s.
+    const slow = [5, 6].map((i) => group(policy, i, { createdAt: T0, ready: false, state: 'Pending' }));
+    expect(aciStartSeconds([...started(10, 10, 10), ...slow], T0 + 40 * SECOND, 45)).toEqual({
+      seconds: 10,
+      groups: 5,
+    });
+    // At T0 + 5 s they are younger than the median and say nothing yet.
+    expect(aciStartSeconds([...started(10, 10, 10), ...slow], T0 + 5 * SECOND, 45).groups).toBe(3);
+    // With four slow ones, the median moves to what they have taken so far.
+    const slower = [5, 6, 7, 8].map((i) =>
+      group(policy, i, { createdAt: T0, ready: false, state: 'Pending' }),
+    );
+    expect(aciStartSeconds([...started(10, 10, 10), ...slower], T0 + 40 * SECOND, 45).seconds).toBe(40);
+  });
+
+  it('keeps the last measurement when the groups are gone, instead of going back to the spec', () => {
+    expect(aciStartSeconds([], T0, 45, { seconds: 16, groups: 12 })).toEqual({
+      seconds: 16,
+      groups: 12,
+      earlier: true,
+    });
   });
 });
 
 describe('serviceLevelMetrics: queue targets for sizing ACI by the wait a message may have', () => {
   it('raises a queue target to rate × (wait − start) where that is larger', () => {
-    const sized = serviceLevelMetrics([queue(30)], policy, started(15, 16, 17));
+    const sized = serviceLevelMetrics([queue(30)], policy, started(15, 16, 17), T0 + MINUTE);
     expect(sized?.raised).toBe(true);
     // 1 message/s × (60 s − 16 s) = 44 queued messages per ACI replica.
     expect(sized?.metrics).toEqual([queue(44)]);
     expect(sized?.line).toBe(
       'Service level (spec.burst.serviceLevel): a message waits at most 60 s, a replica serves 1 message(s)/s, ' +
         'a new ACI replica serves after ~16 s (median create → Ready of 3 ACI groups); so an ACI replica can take ' +
-        '44 queued messages and still meet the wait. ACI is sized at that backlog per replica: ' +
+        '44 queued messages and still meet the wait. For ACI, queue targets are raised to that backlog per replica: ' +
         'orders-queue 30 → 44. The desired count and the Deployment keep the triggers’ targets.',
     );
   });
 
   it('uses spec.cost.aci.startSeconds before ACI groups have been measured', () => {
-    const sized = serviceLevelMetrics([queue(10)], policy, []);
+    const sized = serviceLevelMetrics([queue(10)], policy, [], T0);
     expect(sized?.metrics).toEqual([queue(15)]); // 1 × (60 − 45)
     expect(sized?.line).toContain('~45 s (spec.cost.aci.startSeconds; measured once 3 ACI groups are Ready)');
   });
 
   it('keeps a target that already gives a replica no more than the wait allows', () => {
-    const sized = serviceLevelMetrics([queue(30)], policy, []);
+    const sized = serviceLevelMetrics([queue(30)], policy, [], T0);
     expect(sized?.raised).toBe(false);
     expect(sized?.metrics).toEqual([queue(30)]);
     expect(sized?.line).toContain(
@@ -64,8 +93,9 @@ describe('serviceLevelMetrics: queue targets for sizing ACI by the wait a messag
       burst: { serviceLevel: { maxQueueWaitSeconds: 30, messagesPerSecondPerReplica: 1 } },
       aci: { startSeconds: 45 },
     });
-    const sized = serviceLevelMetrics([queue(1)], slow, []);
+    const sized = serviceLevelMetrics([queue(1)], slow, [], T0);
     expect(sized?.raised).toBe(false);
+    expect(sized?.metrics).toEqual([queue(1)]);
     expect(sized?.line).toContain('which leaves no time within the wait');
   });
 
@@ -88,11 +118,21 @@ describe('serviceLevelMetrics: queue targets for sizing ACI by the wait a messag
       target: { type: 'AverageValue', averageValue: 5 },
       value: 100,
     };
-    const sized = serviceLevelMetrics([queue(30), prom], twoTriggers, started(16, 16, 16));
+    const sized = serviceLevelMetrics([queue(30), prom], twoTriggers, started(16, 16, 16), T0 + MINUTE);
     expect(sized?.metrics).toEqual([queue(44), prom]);
   });
 
+  it('leaves a rabbitmq trigger in mode MessageRate alone: its value is a rate, not a backlog', () => {
+    const rate: Policy = {
+      ...policy,
+      triggers: [{ ...policy.triggers[0]!, type: 'rabbitmq', metadata: { mode: 'MessageRate' } }],
+    };
+    const sized = serviceLevelMetrics([queue(1)], rate, started(16, 16, 16), T0 + MINUTE);
+    expect(sized?.raised).toBe(false);
+    expect(sized?.metrics).toEqual([queue(1)]);
+  });
+
   it('is undefined without spec.burst.serviceLevel', () => {
-    expect(serviceLevelMetrics([queue(30)], testPolicy(), started(16, 16, 16))).toBeUndefined();
+    expect(serviceLevelMetrics([queue(30)], testPolicy(), started(16, 16, 16), T0 + MINUTE)).toBeUndefined();
   });
 });

@@ -13,7 +13,7 @@
  * {@link OBSERVED_START_MIN_GROUPS}; until then `spec.cost.aci.startSeconds`. A container that restarted
  * reports its restart as its start, which can only lengthen `s`: fewer messages per replica, more replicas.
  */
-import type { BurstReplica, MetricInput, Policy, TriggerType } from './types.ts';
+import type { BurstReplica, MetricInput, Policy, TriggerPolicy, TriggerType } from './types.ts';
 
 /** Queue-like sources: the value is a backlog, and `targetPerReplica` is the backlog one replica serves. */
 export const QUEUE_TRIGGER_TYPES = [
@@ -24,8 +24,13 @@ export const QUEUE_TRIGGER_TYPES = [
   'rabbitmq',
 ] as const satisfies readonly TriggerType[];
 
-export function isQueueTrigger(type: TriggerType): boolean {
-  return (QUEUE_TRIGGER_TYPES as readonly TriggerType[]).includes(type);
+/**
+ * Whether a trigger's value is a backlog the service level can size: a queue trigger, except rabbitmq in
+ * `mode: MessageRate`, whose value is a publish rate.
+ */
+export function isBacklogTrigger(trigger: Pick<TriggerPolicy, 'type' | 'metadata'>): boolean {
+  if (!(QUEUE_TRIGGER_TYPES as readonly TriggerType[]).includes(trigger.type)) return false;
+  return !(trigger.type === 'rabbitmq' && trigger.metadata.mode === 'MessageRate');
 }
 
 /** Ready ACI groups needed before their measured start replaces `spec.cost.aci.startSeconds`. */
@@ -36,20 +41,47 @@ export interface AciStart {
   seconds: number;
   /** Groups it was measured on; 0 when it is `spec.cost.aci.startSeconds`. */
   groups: number;
+  /** Measured on groups that are gone (the last measurement, kept between bursts). */
+  earlier?: boolean;
 }
 
-/** The median create → Ready time of the Ready groups, or `fallbackSeconds` with too few of them. */
-export function aciStartSeconds(groups: readonly BurstReplica[], fallbackSeconds: number): AciStart {
+const median = (sorted: readonly number[]): number => {
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+};
+
+/**
+ * The median create → Ready time of the groups. Ready groups give theirs; a group still starting that has
+ * already taken longer than that median counts at its age so far (it will take at least that long), so
+ * early in a surge, when only the fast starters are Ready, the slow ones still pull the median up. With
+ * fewer than {@link OBSERVED_START_MIN_GROUPS} Ready groups: the last measurement (`remembered`, kept
+ * between bursts) if any, else `fallbackSeconds` (spec.cost.aci.startSeconds).
+ */
+export function aciStartSeconds(
+  groups: readonly BurstReplica[],
+  now: number,
+  fallbackSeconds: number,
+  remembered?: AciStart,
+): AciStart {
   const starts: number[] = [];
   for (const g of groups) {
     if (g.ready && g.readyAt !== undefined && g.readyAt >= g.createdAt)
       starts.push((g.readyAt - g.createdAt) / 1000);
   }
-  if (starts.length < OBSERVED_START_MIN_GROUPS) return { seconds: fallbackSeconds, groups: 0 };
+  if (starts.length < OBSERVED_START_MIN_GROUPS)
+    return remembered && remembered.groups > 0
+      ? { seconds: remembered.seconds, groups: remembered.groups, earlier: true }
+      : { seconds: fallbackSeconds, groups: 0 };
   starts.sort((a, b) => a - b);
-  const mid = starts.length >> 1;
-  const median = starts.length % 2 === 1 ? starts[mid]! : (starts[mid - 1]! + starts[mid]!) / 2;
-  return { seconds: median, groups: starts.length };
+  const readyMedian = median(starts);
+  for (const g of groups) {
+    if (g.ready || g.drainingSince !== undefined || (g.state !== 'Pending' && g.state !== 'Running'))
+      continue;
+    const age = (now - g.createdAt) / 1000;
+    if (age > readyMedian) starts.push(age);
+  }
+  starts.sort((a, b) => a - b);
+  return { seconds: median(starts), groups: starts.length };
 }
 
 export interface ServiceLevelSizing {
@@ -59,6 +91,8 @@ export interface ServiceLevelSizing {
   raised: boolean;
   /** What was computed, for the explanation. */
   line: string;
+  /** The ACI start time used. */
+  start: AciStart;
 }
 
 const round1 = (n: number) => Math.round(n * 10) / 10;
@@ -71,19 +105,21 @@ export function serviceLevelMetrics(
   metrics: readonly MetricInput[],
   policy: Policy,
   groups: readonly BurstReplica[],
+  now: number,
+  remembered?: AciStart,
 ): ServiceLevelSizing | undefined {
   const level = policy.burst.serviceLevel;
   if (!level) return undefined;
-  const start = aciStartSeconds(groups, policy.cost.aci.startSeconds);
+  const start = aciStartSeconds(groups, now, policy.cost.aci.startSeconds, remembered);
   const wait = level.maxQueueWaitSeconds;
   const rate = level.messagesPerSecondPerReplica;
   const perReplica = rate * (wait - start.seconds);
   const startText =
     start.groups > 0
-      ? `~${round1(start.seconds)} s (median create → Ready of ${start.groups} ACI groups)`
+      ? `~${round1(start.seconds)} s (median create → Ready of ${start.groups} ACI groups${start.earlier ? ', measured in an earlier burst' : ''})`
       : `~${start.seconds} s (spec.cost.aci.startSeconds; measured once ${OBSERVED_START_MIN_GROUPS} ACI groups are Ready)`;
   const head = `Service level (spec.burst.serviceLevel): a message waits at most ${wait} s, a replica serves ${rate} message(s)/s, a new ACI replica serves after ${startText}`;
-  const queueNames = new Set(policy.triggers.filter((t) => isQueueTrigger(t.type)).map((t) => t.name));
+  const queueNames = new Set(policy.triggers.filter(isBacklogTrigger).map((t) => t.name));
   const raisedNames: string[] = [];
   const kept: string[] = [];
   const out = metrics.map((m): MetricInput => {
@@ -99,9 +135,10 @@ export function serviceLevelMetrics(
     return {
       metrics: out,
       raised: true,
+      start,
       line:
         `${head}; so an ACI replica can take ${round1(perReplica)} queued messages and still meet the wait. ` +
-        `ACI is sized at that backlog per replica: ${raisedNames.join(', ')}` +
+        `For ACI, queue targets are raised to that backlog per replica: ${raisedNames.join(', ')}` +
         (kept.length > 0 ? `; kept: ${kept.join(', ')}` : '') +
         '. The desired count and the Deployment keep the triggers’ targets.',
     };
@@ -109,6 +146,7 @@ export function serviceLevelMetrics(
   return {
     metrics: out,
     raised: false,
+    start,
     line:
       kept.length === 0
         ? `${head}; no queue trigger has a per-replica target (targetPerReplica) for it to size: ACI follows the triggers’ targets.`

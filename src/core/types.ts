@@ -353,6 +353,8 @@ export interface ScalerState {
   recommendations: { at: number; replicas: number }[];
   /** Past raw recommendations of the ACI tier under spec.burst.serviceLevel (its own window history). */
   aciRecommendations?: { at: number; replicas: number }[];
+  /** The last measured ACI start (median create → Ready over `groups` groups), kept between bursts. */
+  aciStart?: { seconds: number; groups: number };
   /** Past scale changes, for Pods/Percent rate policies. */
   scaleEvents: { at: number; delta: number }[];
   /** Demand history (replicas needed), for the forecaster. */

@@ -618,7 +618,7 @@ describe('compilePolicy: rules across fields', () => {
         {
           path: 'spec.burst.serviceLevel',
           message:
-            'sizes the per-replica target (targetPerReplica) of a queue trigger (azure-storage-queue, azure-service-bus, redis-list, redis-stream, rabbitmq), and this scaler has none: add such a trigger or remove serviceLevel',
+            'sizes the per-replica target (targetPerReplica) of a queue trigger (azure-storage-queue, azure-service-bus, redis-list, redis-stream, rabbitmq; rabbitmq in mode QueueLength), and this scaler has none: add such a trigger or remove serviceLevel',
         },
       ],
     ],
@@ -632,6 +632,44 @@ describe('compilePolicy: rules across fields', () => {
         {
           path: 'spec.burst.serviceLevel.messagesPerSecondPerReplica',
           message: 'must be greater than 0, got 0',
+        },
+      ],
+    ],
+    [
+      'a service level on a rabbitmq message rate, which is not a backlog',
+      (s) => (
+        (s.triggers = [
+          {
+            type: 'rabbitmq',
+            metadata: {
+              host: 'http://rabbit:15672',
+              queueName: 'orders',
+              mode: 'MessageRate',
+              targetPerReplica: '5',
+            },
+          },
+        ]),
+        (s.burst.serviceLevel = { maxQueueWaitSeconds: 60, messagesPerSecondPerReplica: 1 })
+      ),
+      [
+        {
+          path: 'spec.burst.serviceLevel',
+          message:
+            'sizes the per-replica target (targetPerReplica) of a queue trigger (azure-storage-queue, azure-service-bus, redis-list, redis-stream, rabbitmq; rabbitmq in mode QueueLength), and this scaler has none: add such a trigger or remove serviceLevel',
+        },
+      ],
+    ],
+    [
+      'a wait no longer than an ACI start',
+      (s) => (
+        (s.triggers = [QUEUE_TRIGGER]),
+        (s.burst.serviceLevel = { maxQueueWaitSeconds: 45, messagesPerSecondPerReplica: 1 })
+      ),
+      [
+        {
+          path: 'spec.burst.serviceLevel.maxQueueWaitSeconds',
+          message:
+            'must be longer than spec.cost.aci.startSeconds (45 s), or a new ACI replica cannot serve within the wait; got 45. Set spec.cost.aci.startSeconds to your ACI start time if it is shorter (Spillway measures it once three ACI groups are Ready), or allow a longer wait',
         },
       ],
     ],

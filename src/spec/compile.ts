@@ -7,7 +7,7 @@ import cron from 'node-cron';
 import { CronExpressionParser } from 'cron-parser';
 import type { BurstScalerObject } from '../ports.ts';
 import type { Policy, ScalingRules, SchedulePolicy, TriggerPolicy } from '../core/types.ts';
-import { isQueueTrigger, QUEUE_TRIGGER_TYPES } from '../core/service-level.ts';
+import { isBacklogTrigger, QUEUE_TRIGGER_TYPES } from '../core/service-level.ts';
 import { childPath, describeValue, SpecValidationError, type SpecIssue } from './errors.ts';
 import { SPEC_DEFAULTS, BURST_SCALER_API, type BurstScalerSpec } from './schema.ts';
 import { compileTarget } from './targets.ts';
@@ -275,16 +275,30 @@ function compileBurst(spec: BurstScalerSpec, issues: SpecIssue[]): Policy['burst
   };
 }
 
-/** spec.burst.serviceLevel sizes queue triggers' per-replica targets: it needs one. */
+/**
+ * spec.burst.serviceLevel sizes queue triggers' per-replica targets: it needs one, and a wait a new ACI
+ * replica can serve within (longer than spec.cost.aci.startSeconds).
+ */
 function checkServiceLevel(policy: Policy, issues: SpecIssue[]): void {
-  if (!policy.burst.serviceLevel) return;
-  const sized = policy.triggers.some((t) => isQueueTrigger(t.type) && t.target.type === 'AverageValue');
+  const level = policy.burst.serviceLevel;
+  if (!level) return;
+  const sized = policy.triggers.some((t) => isBacklogTrigger(t) && t.target.type === 'AverageValue');
   if (!sized) {
     issues.push({
       path: 'spec.burst.serviceLevel',
       message:
-        `sizes the per-replica target (targetPerReplica) of a queue trigger (${QUEUE_TRIGGER_TYPES.join(', ')}), ` +
-        'and this scaler has none: add such a trigger or remove serviceLevel',
+        `sizes the per-replica target (targetPerReplica) of a queue trigger (${QUEUE_TRIGGER_TYPES.join(', ')}; ` +
+        'rabbitmq in mode QueueLength), and this scaler has none: add such a trigger or remove serviceLevel',
+    });
+  }
+  const start = policy.cost.aci.startSeconds;
+  if (level.maxQueueWaitSeconds <= start) {
+    issues.push({
+      path: 'spec.burst.serviceLevel.maxQueueWaitSeconds',
+      message:
+        `must be longer than spec.cost.aci.startSeconds (${start} s), or a new ACI replica cannot serve within ` +
+        `the wait; got ${level.maxQueueWaitSeconds}. Set spec.cost.aci.startSeconds to your ACI start time if ` +
+        'it is shorter (Spillway measures it once three ACI groups are Ready), or allow a longer wait',
     });
   }
 }
