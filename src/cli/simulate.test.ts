@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compilePolicy } from '../spec/compile.ts';
-import { burstScalerObject } from '../sim/scenario.ts';
+import { burstScalerObject, spillwayServiceLevel } from '../sim/scenario.ts';
 import { registerSimulateCommand, scenarioFrom } from './simulate.ts';
 
 /** Runs `spillway simulate ARGS` in-process; returns what it wrote, or the error commander raised. */
@@ -36,6 +36,12 @@ describe('spillway simulate: the service level Spillway is told', () => {
     expect(told.burst.serviceLevel).toEqual({ maxQueueWaitSeconds: 90, messagesPerSecondPerReplica: 2 });
     const notTold = compilePolicy(burstScalerObject(scenarioFrom({ serviceLevel: false })));
     expect(notTold.burst.serviceLevel).toBeUndefined();
+  });
+
+  it('is left out, and the table says so, when the SLO is no longer than an ACI start', () => {
+    const short = scenarioFrom({ sloSeconds: 15 });
+    expect(compilePolicy(burstScalerObject(short)).burst.serviceLevel).toBeUndefined();
+    expect(spillwayServiceLevel(short)).toBeUndefined();
   });
 });
 

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import { goals, range, seedFigures } from './bench-goals.ts';
 import type { SeedFigures } from './bench-goals.ts';
 import { keptSection } from './doc-section.ts';
-import { defaultScenario } from './scenario.ts';
+import { defaultScenario, spillwayServiceLevel } from './scenario.ts';
 import type { Scenario } from './scenario.ts';
 import { simulate } from './simulate.ts';
 import type { SimulationResult } from './simulate.ts';
@@ -194,7 +194,7 @@ for seeds 1..${seeds} in the second, and a goal is met only when every seed meet
 
 Scenario (the simulator's defaults): replica ${s.replica.cpu} vCPU / ${s.replica.memoryGiB} GiB serving ${s.serviceRate} message/s;
 queue target ${s.targetPerReplica} messages per replica; SLO ${s.sloSeconds} s of queue wait${
-    s.serviceLevel
+    spillwayServiceLevel(s)
       ? ', which Spillway is told with the\nservice rate (spec.burst.serviceLevel; the baselines size by the target only)'
       : ' (Spillway is not told it)'
   }; Standard_D4s_v5 nodes

@@ -2,6 +2,7 @@
  * The simulation's results as a text table (one row per policy, and the bound) and as JSON.
  */
 import type { SimulationResult } from './simulate.ts';
+import { spillwayServiceLevel } from './scenario.ts';
 
 function money(value: number): string {
   return `$${value.toFixed(value >= 100 ? 0 : value >= 10 ? 1 : 2)}`;
@@ -61,7 +62,7 @@ export function renderTable(result: SimulationResult): string {
       (t.speedup !== 1 ? `, ${t.speedup}× faster` : '') +
       `: ${int(t.messages)} messages over ${(t.seconds / 3600).toFixed(2)} h; ` +
       `${s.serviceRate} msg/s per replica (${s.service}), target ${s.targetPerReplica} queued per replica, SLO ${s.sloSeconds} s queue wait` +
-      (s.serviceLevel
+      (spillwayServiceLevel(s)
         ? ' (Spillway is told it: spec.burst.serviceLevel)'
         : " (Spillway is not told it: ACI follows the trigger's target)"),
     `replica ${s.replica.cpu} vCPU / ${s.replica.memoryGiB} GiB: ACI $${result.unit.aciReplicaHourUSD.toFixed(4)}/h, ` +
