@@ -9,10 +9,23 @@
  */
 import { createHash, randomBytes } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
+import { createConnection } from 'node:net';
 import { join } from 'node:path';
 import { findExecutable, freePort, MissingServerError, pollUntil, startProcess, tempDir } from './process.ts';
 
 const SERVER = '/usr/lib/rabbitmq/bin/rabbitmq-server';
+
+/** Whether a TCP connection to 127.0.0.1:`port` is accepted. */
+function accepts(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port });
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
+}
 
 export interface RabbitMqServer {
   host: string;
@@ -127,8 +140,9 @@ export async function startRabbitMq(): Promise<RabbitMqServer> {
     await pollUntil(
       'rabbitmq-server',
       async () => {
+        // The management listener can answer before the AMQP listener is up: wait for both.
         const response = await fetch(`${managementUrl}/api/overview`, { headers: { authorization: auth } });
-        return response.ok ? true : undefined;
+        return response.ok && (await accepts(amqpPort)) ? true : undefined;
       },
       { timeoutMs: 60_000, everyMs: 200, process: server },
     );
