@@ -667,18 +667,29 @@ describe('decide: spec.burst.serviceLevel sizes the ACI tier by the wait a messa
     ).toBe(true);
   });
 
-  it('under an ACI limit runs what the limit allows of what the wait needs, not less', () => {
-    // maxBurstReplicas 20: the wait needs 21 on ACI, so 20 run; the rest of the HPA's count pends for VMs.
-    const capped = testPolicy({
-      burst: {
-        serviceLevel: { maxQueueWaitSeconds: 60, messagesPerSecondPerReplica: 1 },
-        maxBurstReplicas: 20,
-      },
-    });
-    const d = decide(snapshot, capped, inBurst(), T0);
-    expect(d.aciReplicas).toBe(20);
-    expect(actionCounts(changes(d))).toMatchObject({ CreateBurst: 14 });
-  });
+  it.each([
+    // cap, on ACI, Deployment (6 VM pods + pending for new VMs), the condition
+    [30, 21, 6, undefined],
+    [20, 20, 7, '21 ACI replicas wanted but spec.burst.maxBurstReplicas is 20'],
+  ])(
+    'under maxBurstReplicas %i the limit applies to what the wait needs: %i on ACI, Deployment %i',
+    (cap, onAci, deployment, message) => {
+      const capped = testPolicy({
+        burst: {
+          serviceLevel: { maxQueueWaitSeconds: 60, messagesPerSecondPerReplica: 1 },
+          maxBurstReplicas: cap,
+        },
+      });
+      const d = decide(snapshot, capped, inBurst(), T0);
+      expect(d.aciReplicas).toBe(onAci);
+      expect(actionsOf(d.actions, 'CreateBurst')).toHaveLength(onAci - 6);
+      const scaled = actionsOf(d.actions, 'ScaleDeployment')[0]?.replicas ?? 6;
+      expect(scaled).toBe(deployment);
+      const degraded = d.conditions.find((c) => c.reason === 'MaxBurstReached');
+      if (message === undefined) expect(degraded).toBeUndefined();
+      else expect(degraded?.message).toContain(message);
+    },
+  );
 
   it('never runs more on ACI than without it (a history that starts empty, after a restart)', () => {
     // The HPA holds 60 from 200 s ago (its 5-minute window); the queue has fallen to 240. ACI's 120 s window

@@ -525,7 +525,14 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
   // Under spec.burst.serviceLevel the ACI tier is also sized by the wait a message may have (raised queue
   // targets), with its own recommendation history, since the HPA's holds proposals at the triggers' targets.
   // ACI runs the smaller of that and the ACI-window count, so the field never runs more than without it.
-  const serviceLevel = serviceLevelMetrics(metrics, policy, snapshot.burst, now, state.aciStart);
+  const serviceLevel = serviceLevelMetrics(
+    metrics,
+    policy,
+    snapshot.burst,
+    now,
+    state.aciStart,
+    target.templateHash,
+  );
   const aciBehavior = {
     ...policy.behavior,
     scaleDown: { ...policy.behavior.scaleDown, stabilizationWindowSeconds: aciWindow },

@@ -397,7 +397,18 @@ export function place(input: PlacementInput): Placement {
   }
 
   const coverWhileBooting = times.provisionSeconds > times.aciStartSeconds;
-  const aciWanted = input.burstable ? coveredByIncoming + (coverWhileBooting ? bridged : 0) + spilled : 0;
+  const wantedBeforeCut = input.burstable
+    ? coveredByIncoming + (coverWhileBooting ? bridged : 0) + spilled
+    : 0;
+  // ACI bills per second: replicas only the behavior's scale-down window (or, with spec.burst.serviceLevel,
+  // only the triggers' targets) still ask for are not run there. The cut comes off what ACI is wanted for,
+  // spilled replicas first (they leave the Deployment and run nowhere), before ACI's limits apply: under a
+  // cap of 20, 21 needed still means 20 run, and only the 1 left over pends in the Deployment for VMs.
+  const aciDesired = Math.min(D, input.aciDesired ?? D);
+  const cut = D - aciDesired;
+  const letGo = Math.min(wantedBeforeCut, cut);
+  const cutSpilled = Math.min(spilled, cut);
+  const aciWanted = wantedBeforeCut - letGo;
   let aciTarget = aciWanted;
   const limitedBy: BurstLimit[] = [];
   if (aciTarget > maxBurst) {
@@ -418,14 +429,8 @@ export function place(input: PlacementInput): Placement {
   if (!input.burstable && need > 0) {
     limitedBy.push({ kind: 'notBurstable', allowsNew: 0, message: 'the pod template cannot run on ACI' });
   }
-  const spilledOnAci = Math.min(spilled, aciTarget);
-  const deploymentReplicas = D - spilledOnAci;
-  // ACI bills per second: replicas only the behavior's scale-down window (or, with spec.burst.serviceLevel,
-  // only the triggers' targets) still ask for are not run there. They come off what ACI is wanted for, not
-  // off what the limits left: under a cap of 20, 21 needed still means 20 run.
-  const aciDesired = Math.min(D, input.aciDesired ?? D);
-  const letGo = aciTarget - Math.min(aciTarget, Math.max(0, aciWanted - (D - aciDesired)));
-  aciTarget -= letGo;
+  const spilledOnAci = Math.min(spilled - cutSpilled, aciTarget);
+  const deploymentReplicas = D - cutSpilled - spilledOnAci;
   const notRun = Math.max(0, D - deploymentReplicas - aciTarget);
   const aciKeep = Math.min(input.liveBurst, maxBurst, Math.max(aciTarget, aciDesired - vm.ready));
 
@@ -456,9 +461,11 @@ export function place(input: PlacementInput): Placement {
         ? `Bridge: ${bridged} replicas stay in the Deployment so the cluster autoscaler adds ~${newNodes} node(s) ` +
             `(~${duration(times.provisionSeconds)})` +
             (coverWhileBooting ? '; ACI covers them until their VM pods are Ready' : '') +
-            (spilled > 0 ? `; ${spilled} more run on ACI only (cheaper than a mostly empty node)` : '') +
+            (spilled > cutSpilled
+              ? `; ${spilled - cutSpilled} more run on ACI only (cheaper than a mostly empty node)`
+              : '') +
             '.'
-        : `Spill: the Deployment is capped at VM capacity and ${spilled} replicas run on ACI only.`,
+        : `Spill: the Deployment is capped at VM capacity and ${spilled - cutSpilled} replicas run on ACI only.`,
     );
   }
   for (const limit of limitedBy) {
@@ -484,9 +491,9 @@ export function place(input: PlacementInput): Placement {
             `holds are not run on ACI (a drained replica that still runs is resumed if demand returns).`,
     );
   }
-  if (spilled > spilledOnAci) {
+  if (spilled - cutSpilled > spilledOnAci) {
     placementLines.push(
-      `${spilled - spilledOnAci} replicas ACI cannot take stay in the Deployment instead (pending pods make the cluster autoscaler add VMs).`,
+      `${spilled - cutSpilled - spilledOnAci} replicas ACI cannot take stay in the Deployment instead (pending pods make the cluster autoscaler add VMs).`,
     );
   }
   placementLines.push(`Deployment replicas: ${deploymentReplicas}; mode: ${mode}.`);

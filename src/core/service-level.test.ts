@@ -37,10 +37,8 @@ describe('aciStartSeconds: early in a surge and between bursts', () => {
   it('counts a group still starting at its age once it is slower than the Ready ones', () => {
     // Three fast groups Ready in 10 s; two more created at T0 are still starting at T0 + 40 s.
     const slow = [5, 6].map((i) => group(policy, i, { createdAt: T0, ready: false, state: 'Pending' }));
-    expect(aciStartSeconds([...started(10, 10, 10), ...slow], T0 + 40 * SECOND, 45)).toEqual({
-      seconds: 10,
-      groups: 5,
-    });
+    // Two of five slower than 10 s: the median is still 10 s.
+    expect(aciStartSeconds([...started(10, 10, 10), ...slow], T0 + 40 * SECOND, 45).seconds).toBe(10);
     // At T0 + 5 s they are younger than the median and say nothing yet.
     expect(aciStartSeconds([...started(10, 10, 10), ...slow], T0 + 5 * SECOND, 45).groups).toBe(3);
     // With four slow ones, the median moves to what they have taken so far.
@@ -48,6 +46,39 @@ describe('aciStartSeconds: early in a surge and between bursts', () => {
       group(policy, i, { createdAt: T0, ready: false, state: 'Pending' }),
     );
     expect(aciStartSeconds([...started(10, 10, 10), ...slower], T0 + 40 * SECOND, 45).seconds).toBe(40);
+  });
+
+  it('with fewer than three Ready, slow starters raise an earlier measurement, never lower it', () => {
+    // An earlier burst measured 16 s. Now 2 groups took 100 s and 10 are still being created at 120 s.
+    const slowSurge = [
+      ...started(100, 100),
+      ...Array.from({ length: 10 }, (_, i) =>
+        group(policy, 10 + i, { createdAt: T0, ready: false, state: 'Pending' }),
+      ),
+    ];
+    expect(aciStartSeconds(slowSurge, T0 + 120 * SECOND, 45, { seconds: 16, groups: 14 })).toEqual({
+      seconds: 120,
+      groups: 12,
+    });
+    // Just created: nothing is known yet beyond the earlier measurement.
+    expect(aciStartSeconds(slowSurge, T0 + 5 * SECOND, 45, { seconds: 16, groups: 14 })).toEqual({
+      seconds: 16,
+      groups: 14,
+      earlier: true,
+    });
+  });
+
+  it('ignores a Running group that is not Ready (a restarted container), and prefers the current template', () => {
+    const restarted = [0, 1, 2].map((i) =>
+      group(policy, 20 + i, { createdAt: T0 - 30 * MINUTE, ready: false, state: 'Running' }),
+    );
+    expect(aciStartSeconds([...started(15, 16, 17), ...restarted], T0 + MINUTE, 45).seconds).toBe(16);
+    const old = [30, 31, 32].map((i) =>
+      group(policy, i, { createdAt: T0, readyAt: T0 + 95 * SECOND, templateHash: 'tpl-0' }),
+    );
+    expect(
+      aciStartSeconds([...started(15, 16, 17), ...old], T0 + 2 * MINUTE, 45, undefined, 'tpl-1').seconds,
+    ).toBe(16);
   });
 
   it('keeps the last measurement when the groups are gone, instead of going back to the spec', () => {
@@ -125,7 +156,7 @@ describe('serviceLevelMetrics: queue targets for sizing ACI by the wait a messag
   it('leaves a rabbitmq trigger in mode MessageRate alone: its value is a rate, not a backlog', () => {
     const rate: Policy = {
       ...policy,
-      triggers: [{ ...policy.triggers[0]!, type: 'rabbitmq', metadata: { mode: 'MessageRate' } }],
+      triggers: [{ ...policy.triggers[0]!, type: 'rabbitmq', metadata: { mode: 'MessageRate ' } }],
     };
     const sized = serviceLevelMetrics([queue(1)], rate, started(16, 16, 16), T0 + MINUTE);
     expect(sized?.raised).toBe(false);

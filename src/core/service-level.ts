@@ -30,7 +30,7 @@ export const QUEUE_TRIGGER_TYPES = [
  */
 export function isBacklogTrigger(trigger: Pick<TriggerPolicy, 'type' | 'metadata'>): boolean {
   if (!(QUEUE_TRIGGER_TYPES as readonly TriggerType[]).includes(trigger.type)) return false;
-  return !(trigger.type === 'rabbitmq' && trigger.metadata.mode === 'MessageRate');
+  return !(trigger.type === 'rabbitmq' && trigger.metadata.mode?.trim() === 'MessageRate');
 }
 
 /** Ready ACI groups needed before their measured start replaces `spec.cost.aci.startSeconds`. */
@@ -51,37 +51,53 @@ const median = (sorted: readonly number[]): number => {
 };
 
 /**
- * The median create → Ready time of the groups. Ready groups give theirs; a group still starting that has
- * already taken longer than that median counts at its age so far (it will take at least that long), so
- * early in a surge, when only the fast starters are Ready, the slow ones still pull the median up. With
- * fewer than {@link OBSERVED_START_MIN_GROUPS} Ready groups: the last measurement (`remembered`, kept
- * between bursts) if any, else `fallbackSeconds` (spec.cost.aci.startSeconds).
+ * How long a new ACI replica takes to serve: the median create → Ready time of the Ready groups (of the
+ * current pod template when three of them are Ready, else of every template). A group still being created
+ * (state Pending) that has already taken longer than that estimate counts at its age so far, as it will take
+ * at least that long; so early in a surge, when only the fast starters are Ready, the slow ones still pull
+ * the estimate up. With fewer than {@link OBSERVED_START_MIN_GROUPS} Ready groups the estimate is the last
+ * measurement (`remembered`, kept between bursts) or `fallbackSeconds` (spec.cost.aci.startSeconds), raised
+ * to the median with the slow starters when they show it is longer, never lowered.
  */
 export function aciStartSeconds(
   groups: readonly BurstReplica[],
   now: number,
   fallbackSeconds: number,
   remembered?: AciStart,
+  templateHash?: string,
 ): AciStart {
-  const starts: number[] = [];
-  for (const g of groups) {
-    if (g.ready && g.readyAt !== undefined && g.readyAt >= g.createdAt)
-      starts.push((g.readyAt - g.createdAt) / 1000);
+  const readyStarts = (from: readonly BurstReplica[]) => {
+    const starts: number[] = [];
+    for (const g of from) {
+      if (g.ready && g.readyAt !== undefined && g.readyAt >= g.createdAt)
+        starts.push((g.readyAt - g.createdAt) / 1000);
+    }
+    return starts;
+  };
+  const current = templateHash === undefined ? [] : groups.filter((g) => g.templateHash === templateHash);
+  let starts = readyStarts(current);
+  let pool: readonly BurstReplica[] = current;
+  if (starts.length < OBSERVED_START_MIN_GROUPS) {
+    starts = readyStarts(groups);
+    pool = groups;
   }
-  if (starts.length < OBSERVED_START_MIN_GROUPS)
-    return remembered && remembered.groups > 0
+  const measured = starts.length >= OBSERVED_START_MIN_GROUPS;
+  const base: AciStart = measured
+    ? { seconds: median([...starts].sort((a, b) => a - b)), groups: starts.length }
+    : remembered && remembered.groups > 0
       ? { seconds: remembered.seconds, groups: remembered.groups, earlier: true }
       : { seconds: fallbackSeconds, groups: 0 };
-  starts.sort((a, b) => a - b);
-  const readyMedian = median(starts);
-  for (const g of groups) {
-    if (g.ready || g.drainingSince !== undefined || (g.state !== 'Pending' && g.state !== 'Running'))
-      continue;
+  const slow: number[] = [];
+  for (const g of pool) {
+    if (g.state !== 'Pending' || g.drainingSince !== undefined) continue;
     const age = (now - g.createdAt) / 1000;
-    if (age > readyMedian) starts.push(age);
+    if (age > base.seconds) slow.push(age);
   }
-  starts.sort((a, b) => a - b);
-  return { seconds: median(starts), groups: starts.length };
+  if (slow.length === 0) return base;
+  const all = [...starts, ...slow].sort((a, b) => a - b);
+  if (all.length < OBSERVED_START_MIN_GROUPS) return base;
+  const withSlow = median(all);
+  return withSlow > base.seconds ? { seconds: withSlow, groups: all.length } : base;
 }
 
 export interface ServiceLevelSizing {
@@ -107,10 +123,11 @@ export function serviceLevelMetrics(
   groups: readonly BurstReplica[],
   now: number,
   remembered?: AciStart,
+  templateHash?: string,
 ): ServiceLevelSizing | undefined {
   const level = policy.burst.serviceLevel;
   if (!level) return undefined;
-  const start = aciStartSeconds(groups, now, policy.cost.aci.startSeconds, remembered);
+  const start = aciStartSeconds(groups, now, policy.cost.aci.startSeconds, remembered, templateHash);
   const wait = level.maxQueueWaitSeconds;
   const rate = level.messagesPerSecondPerReplica;
   const perReplica = rate * (wait - start.seconds);
