@@ -618,7 +618,7 @@ describe('compilePolicy: rules across fields', () => {
         {
           path: 'spec.burst.serviceLevel',
           message:
-            'sizes the per-replica target (targetPerReplica) of a queue trigger (azure-storage-queue, azure-service-bus, redis-list, redis-stream, rabbitmq; rabbitmq in mode QueueLength), and this scaler has none: add such a trigger or remove serviceLevel',
+            'sizes the per-replica target (targetPerReplica) of a queue trigger (azure-storage-queue, azure-service-bus, redis-list, redis-stream, rabbitmq; rabbitmq in mode QueueLength), and this scaler has none (a targetValue is a total, not a backlog per replica): add such a trigger or remove serviceLevel',
         },
       ],
     ],
@@ -655,9 +655,17 @@ describe('compilePolicy: rules across fields', () => {
         {
           path: 'spec.burst.serviceLevel',
           message:
-            'sizes the per-replica target (targetPerReplica) of a queue trigger (azure-storage-queue, azure-service-bus, redis-list, redis-stream, rabbitmq; rabbitmq in mode QueueLength), and this scaler has none: add such a trigger or remove serviceLevel',
+            'sizes the per-replica target (targetPerReplica) of a queue trigger (azure-storage-queue, azure-service-bus, redis-list, redis-stream, rabbitmq; rabbitmq in mode QueueLength), and this scaler has none (a targetValue is a total, not a backlog per replica): add such a trigger or remove serviceLevel',
         },
       ],
+    ],
+    [
+      'a service level whose queue trigger has a bad target: only the target is reported',
+      (s) => (
+        (s.triggers = [{ ...QUEUE_TRIGGER, metadata: { ...QUEUE_TRIGGER.metadata, targetPerReplica: '0' } }]),
+        (s.burst.serviceLevel = { maxQueueWaitSeconds: 60, messagesPerSecondPerReplica: 1 })
+      ),
+      [{ path: 'spec.triggers[0].metadata.targetPerReplica', message: 'must be a positive number, got "0"' }],
     ],
     [
       'a wait no longer than an ACI start',

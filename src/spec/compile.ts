@@ -283,12 +283,15 @@ function checkServiceLevel(policy: Policy, issues: SpecIssue[]): void {
   const level = policy.burst.serviceLevel;
   if (!level) return;
   const sized = policy.triggers.some((t) => isBacklogTrigger(t) && t.target.type === 'AverageValue');
-  if (!sized) {
+  // A trigger whose target was rejected is already reported; "none" would only mislead.
+  const triggerIssues = issues.some((i) => i.path.startsWith('spec.triggers'));
+  if (!sized && !triggerIssues) {
     issues.push({
       path: 'spec.burst.serviceLevel',
       message:
         `sizes the per-replica target (targetPerReplica) of a queue trigger (${QUEUE_TRIGGER_TYPES.join(', ')}; ` +
-        'rabbitmq in mode QueueLength), and this scaler has none: add such a trigger or remove serviceLevel',
+        'rabbitmq in mode QueueLength), and this scaler has none (a targetValue is a total, not a backlog per ' +
+        'replica): add such a trigger or remove serviceLevel',
     });
   }
   const start = policy.cost.aci.startSeconds;

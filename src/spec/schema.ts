@@ -450,7 +450,8 @@ const ServiceLevelSchema = Type.Object(
     maxQueueWaitSeconds: Count({
       minimum: 1,
       maximum: 86400,
-      description: 'The longest a message should wait in the queue, in seconds.',
+      description:
+        'The longest a message should wait in the queue, in seconds. Longer than spec.cost.aci.startSeconds.',
     }),
     messagesPerSecondPerReplica: Type.Number({
       minimum: 0,
