@@ -552,10 +552,7 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
   const levelDesired = serviceLevel?.raised && levelRec ? levelRec.replicas : D;
   const windowDesired = windowRec ? windowRec.replicas : D;
   const aciDesired = Math.min(D, levelDesired, windowDesired);
-  const aciDesiredBy =
-    levelDesired < D && levelDesired <= windowDesired
-      ? 'spec.burst.serviceLevel'
-      : 'spec.burst.drain.scaleDownStabilizationSeconds';
+  const aciDesiredBy = levelDesired < D && levelDesired <= windowDesired ? 'serviceLevel' : 'window';
 
   // 2. What VMs serve, what a replica costs, what has failed.
   const unit = unitCosts({
@@ -690,7 +687,7 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
     `desired ${D}: ${onVm} on VM, ${placement.aciTarget} on ACI (${placement.mode})` +
     (placement.deploymentReplicas !== D ? `, Deployment ${placement.deploymentReplicas}` : '') +
     (placement.notRun > 0
-      ? aciDesiredBy === 'spec.burst.serviceLevel'
+      ? aciDesiredBy === 'serviceLevel'
         ? `; ${placement.notRun} not run (VM full, and the service level needs fewer on ACI than the triggers' targets)`
         : `; ${placement.notRun} held only by the HPA's scale-down window not run (VM full, ACI's window shorter)`
       : '');
@@ -736,14 +733,15 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
     { kind: 'PatchStatus', status, reason: summary },
   ];
 
+  // The measured ACI start, kept between bursts (the one used this tick when it was measured, else the last).
+  const aciStart =
+    serviceLevel && serviceLevel.start.groups > 0
+      ? { seconds: serviceLevel.start.seconds, groups: serviceLevel.start.groups }
+      : state.aciStart;
   const next: ScalerState = {
     recommendations: rec.state.recommendations,
     ...(levelRec ? { aciRecommendations: levelRec.state.recommendations } : {}),
-    ...(serviceLevel && serviceLevel.start.groups > 0
-      ? { aciStart: { seconds: serviceLevel.start.seconds, groups: serviceLevel.start.groups } }
-      : state.aciStart
-        ? { aciStart: state.aciStart }
-        : {}),
+    ...(aciStart ? { aciStart } : {}),
     scaleEvents: rec.state.scaleEvents,
     failures: rec.state.failures,
     demand,

@@ -219,8 +219,8 @@ export interface PlacementInput {
    * behavior's window still holds are not kept on ACI. @default desired
    */
   aciDesired?: number;
-  /** The spec fields that made `aciDesired` smaller, for the explanation. @default the ACI window */
-  aciDesiredBy?: string;
+  /** What made `aciDesired` smaller, for the explanation. @default 'window' (the ACI tier's own window) */
+  aciDesiredBy?: 'window' | 'serviceLevel';
   vm: VmView;
   unit: UnitCosts;
   forecast: Forecast;
@@ -482,12 +482,11 @@ export function place(input: PlacementInput): Placement {
   }
   if (letGo > 0) {
     placementLines.push(
-      (input.aciDesiredBy ?? 'spec.burst.drain.scaleDownStabilizationSeconds') ===
-        'spec.burst.drain.scaleDownStabilizationSeconds'
+      input.aciDesiredBy !== 'serviceLevel'
         ? `ACI scale-down: the metrics asked for ${aciDesired} replicas within spec.burst.drain.scaleDownStabilizationSeconds; ` +
             `${letGo} ACI replica(s) held only by spec.behavior's longer scale-down window are let go (a drained replica ` +
             `that still runs is resumed if demand returns).`
-        : `ACI sized by ${input.aciDesiredBy}: ${aciDesired} replicas in all; ${letGo} replica(s) the desired count ` +
+        : `ACI sized by spec.burst.serviceLevel: ${aciDesired} replicas in all; ${letGo} replica(s) the desired count ` +
             `holds are not run on ACI (a drained replica that still runs is resumed if demand returns).`,
     );
   }

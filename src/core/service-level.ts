@@ -82,8 +82,9 @@ export function aciStartSeconds(
     pool = groups;
   }
   const measured = starts.length >= OBSERVED_START_MIN_GROUPS;
+  starts.sort((a, b) => a - b);
   const base: AciStart = measured
-    ? { seconds: median([...starts].sort((a, b) => a - b)), groups: starts.length }
+    ? { seconds: median(starts), groups: starts.length }
     : remembered && remembered.groups > 0
       ? { seconds: remembered.seconds, groups: remembered.groups, earlier: true }
       : { seconds: fallbackSeconds, groups: 0 };

@@ -202,12 +202,6 @@ function triggerName(
 
 function compileBurst(spec: BurstScalerSpec, issues: SpecIssue[]): Policy['burst'] {
   const { aci, serviceLevel } = spec.burst;
-  if (serviceLevel && !(serviceLevel.messagesPerSecondPerReplica > 0)) {
-    issues.push({
-      path: 'spec.burst.serviceLevel.messagesPerSecondPerReplica',
-      message: `must be greater than 0, got ${describeValue(serviceLevel.messagesPerSecondPerReplica)}`,
-    });
-  }
   const priority = aci.priority ?? SPEC_DEFAULTS.burst.aci.priority;
 
   const seen = new Map<string, number>();
@@ -276,12 +270,18 @@ function compileBurst(spec: BurstScalerSpec, issues: SpecIssue[]): Policy['burst
 }
 
 /**
- * spec.burst.serviceLevel sizes queue triggers' per-replica targets: it needs one, and a wait a new ACI
- * replica can serve within (longer than spec.cost.aci.startSeconds).
+ * spec.burst.serviceLevel sizes queue triggers' per-replica targets: it needs a rate above 0, such a
+ * trigger, and a wait a new ACI replica can serve within (longer than spec.cost.aci.startSeconds).
  */
 function checkServiceLevel(policy: Policy, issues: SpecIssue[]): void {
   const level = policy.burst.serviceLevel;
   if (!level) return;
+  if (!(level.messagesPerSecondPerReplica > 0)) {
+    issues.push({
+      path: 'spec.burst.serviceLevel.messagesPerSecondPerReplica',
+      message: `must be greater than 0, got ${describeValue(level.messagesPerSecondPerReplica)}`,
+    });
+  }
   const sized = policy.triggers.some((t) => isBacklogTrigger(t) && t.target.type === 'AverageValue');
   // A trigger whose target was rejected is already reported; "none" would only mislead.
   const triggerIssues = issues.some((i) => i.path.startsWith('spec.triggers'));

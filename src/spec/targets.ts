@@ -10,8 +10,6 @@ import type { MetricTarget, TriggerType } from '../core/types.ts';
 import { childPath, describeValue, type SpecIssue } from './errors.ts';
 import { parseQuantity } from './quantity.ts';
 
-export { QUEUE_TRIGGER_TYPES } from '../core/service-level.ts';
-
 /** Metadata names read as `targetPerReplica`, per trigger type (KEDA's names for the same thing). */
 export const PER_REPLICA_ALIASES: Partial<Record<TriggerType, readonly string[]>> = {
   'azure-storage-queue': ['queueLength'],
