@@ -211,6 +211,13 @@ function withoutOwner(replica: OwnedBurstReplica): BurstReplica {
 }
 
 /** {@link BurstProvider} on Azure Container Instances. */
+/** A group's replica as last computed, with the failure it was computed with (see replicaMemo). */
+interface ReplicaMemo {
+  failure: string | undefined;
+  replica: OwnedBurstReplica | undefined;
+  listed?: BurstReplica;
+}
+
 export class AciBurstProvider implements BurstProvider {
   private readonly api: AciApi;
   private readonly clusterId: string;
@@ -300,16 +307,9 @@ export class AciBurstProvider implements BurstProvider {
    * stays ready, and a group not Running is not ready whatever the time. A Running group still in its
    * readiness probe's initial delay is recomputed each time.
    */
-  private readonly replicas = new WeakMap<
-    ContainerGroup,
-    { failure: string | undefined; replica: OwnedBurstReplica | undefined; listed?: BurstReplica }
-  >();
+  private readonly replicas = new WeakMap<ContainerGroup, ReplicaMemo>();
 
-  private replicaMemo(group: ContainerGroup): {
-    failure: string | undefined;
-    replica: OwnedBurstReplica | undefined;
-    listed?: BurstReplica;
-  } {
+  private replicaMemo(group: ContainerGroup): ReplicaMemo {
     const failure = group.name ? this.failures.get(group.name) : undefined;
     const known = this.replicas.get(group);
     if (known && known.failure === failure) return known;
