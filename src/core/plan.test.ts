@@ -1,9 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { burstGroupName } from './naming.ts';
-import { assessFailures, backoffSeconds, planBursts, podDeletionCosts, removalOrder } from './plan.ts';
+import { deletionOrder } from '../sim/cluster/scheduler.ts';
+import {
+  assessFailures,
+  backoffSeconds,
+  NODE_COST_SPACING,
+  planBursts,
+  podDeletionCosts,
+  removalOrder,
+} from './plan.ts';
 import type { BurstPlanInput } from './plan.ts';
 import { group, MINUTE, SECOND, T0, testPolicy, vmPods } from './testing.ts';
-import type { BurstReplica } from './types.ts';
+import type { BurstReplica, PodInfo } from './types.ts';
 
 const policy = testPolicy();
 const g = (index: number, fields: Partial<BurstReplica> = {}) =>
@@ -267,27 +275,77 @@ describe('planBursts', () => {
 });
 
 describe('podDeletionCosts', () => {
-  it('ranks nodes by how few target pods they run, so whole nodes empty first', () => {
+  const costOf = (costs: ReturnType<typeof podDeletionCosts>) =>
+    Object.fromEntries(costs.map((c) => [c.pod, c.cost]));
+  /** The pods with the costs written (what the cluster holds after the actions). */
+  const applied = (pods: PodInfo[], costs: ReturnType<typeof podDeletionCosts>): PodInfo[] => {
+    const byPod = costOf(costs);
+    return pods.map((p) => (byPod[p.name] === undefined ? p : { ...p, deletionCost: byPod[p.name] }));
+  };
+
+  it('gives every pod on a node the same cost, lower on nodes with fewer target pods, so whole nodes empty first', () => {
+    // node-0 runs 3 pods (0-2), node-3 runs 1 (3), node-2 runs 2 (4, 5).
     const pods = [...vmPods(3, T0, 3, 0), ...vmPods(1, T0, 1, 3), ...vmPods(2, T0, 2, 4)];
-    // node-0 has 3 pods, node-3 has 1, node-2 has 2 (pods 4 and 5 land on node-2 with perNode 2).
-    const costs = podDeletionCosts(pods, 'scaling in');
-    const byPod = Object.fromEntries(costs.map((c) => [c.pod, c.cost]));
-    expect(byPod).toEqual({
-      'orders-worker-3': 0,
-      'orders-worker-4': 1,
-      'orders-worker-5': 1,
-      'orders-worker-0': 2,
-      'orders-worker-1': 2,
-      'orders-worker-2': 2,
-    });
-    expect(costs[0]?.reason).toContain('fewest go first');
+    const byPod = costOf(podDeletionCosts(pods, 'scaling in'));
+    expect(Object.keys(byPod).sort()).toEqual(pods.map((p) => p.name).sort());
+    expect(byPod['orders-worker-4']).toBe(byPod['orders-worker-5']);
+    expect(new Set([0, 1, 2].map((i) => byPod[`orders-worker-${i}`])).size).toBe(1);
+    expect(byPod['orders-worker-3']!).toBeLessThan(byPod['orders-worker-4']!);
+    expect(byPod['orders-worker-4']!).toBeLessThan(byPod['orders-worker-0']!);
+    // The count reads off the cost.
+    expect(Math.floor(byPod['orders-worker-0']! / NODE_COST_SPACING)).toBe(3);
+    expect(podDeletionCosts(pods, 'scaling in')[0]?.reason).toContain('nodes with the fewest go first');
   });
+
+  it('orders nodes with as many pods apart, so a ReplicaSet takes all of one before the next', () => {
+    const pods = vmPods(6, T0, 3); // node-0 and node-1, 3 each
+    const costs = costOf(podDeletionCosts(pods, 'x'));
+    const [a, b] = [costs['orders-worker-0']!, costs['orders-worker-3']!];
+    expect(a).not.toBe(b);
+    // What the ReplicaSet controller deletes first for a scale-in by 3: one whole node.
+    const ranked = deletionOrder(
+      applied(pods, podDeletionCosts(pods, 'x')).map((p) => ({
+        name: p.name,
+        ...(p.nodeName ? { nodeName: p.nodeName } : {}),
+        running: true,
+        ready: true,
+        deletionCost: p.deletionCost ?? 0,
+        createdAt: p.createdAt,
+      })),
+    );
+    expect(new Set(ranked.slice(0, 3).map((p) => p.nodeName)).size).toBe(1);
+  });
+
+  it('tells apart two nodes whose names draw the same tiebreak', () => {
+    // "aks-pool-699" and "aks-pool-4822" hash to the same number below the spacing; "aks-pool-4822" sorts first.
+    const pods = [
+      ...vmPods(2, T0, 2, 0).map((p) => ({ ...p, nodeName: 'aks-pool-699' })),
+      ...vmPods(2, T0, 2, 2).map((p) => ({ ...p, nodeName: 'aks-pool-4822' })),
+    ];
+    const costs = costOf(podDeletionCosts(pods, 'x'));
+    // The first by name keeps its number, the other takes the next.
+    expect(costs['orders-worker-0']!).toBe(costs['orders-worker-2']! + 1);
+    expect(costs['orders-worker-0']).toBe(costs['orders-worker-1']);
+    expect(costs['orders-worker-2']).toBe(costs['orders-worker-3']);
+  });
+
+  it('rewrites only the pods whose node changed count since the costs were written', () => {
+    const before = vmPods(9, T0, 3); // node-0..2, 3 each
+    const written = applied(before, podDeletionCosts(before, 'x'));
+    // node-0 lost a pod, node-3 is new with one; node-1 and node-2 are as they were.
+    const now = [...written.slice(1), ...vmPods(1, T0, 1, 20).map((p) => ({ ...p, nodeName: 'node-3' }))];
+    const again = podDeletionCosts(now, 'x').map((c) => c.pod);
+    expect(again.sort()).toEqual(['orders-worker-1', 'orders-worker-2', 'orders-worker-20']);
+    expect(podDeletionCosts(applied(now, podDeletionCosts(now, 'x')), 'x')).toEqual([]);
+  });
+
   it('only emits a cost that changes, and skips unscheduled and deleting pods', () => {
     const pods = vmPods(2, T0, 1);
-    pods[0] = { ...pods[0]!, deletionCost: 0 };
+    const first = costOf(podDeletionCosts(pods, 'x'));
+    pods[0] = { ...pods[0]!, deletionCost: first['orders-worker-0']! };
     pods.push({ ...pods[1]!, name: 'gone', deleting: true, nodeName: 'node-9' });
     pods.push({ name: 'pending', phase: 'Pending', ready: false, deleting: false, createdAt: T0 });
-    expect(podDeletionCosts(pods, 'x').map((c) => [c.pod, c.cost])).toEqual([['orders-worker-1', 1]]);
+    expect(podDeletionCosts(pods, 'x').map((c) => c.pod)).toEqual(['orders-worker-1']);
   });
 });
 

@@ -475,10 +475,31 @@ export function planBursts(input: BurstPlanInput): BurstPlan {
 }
 
 /**
- * Pod deletion costs that make a ReplicaSet scale-in empty whole nodes: nodes ranked by how many target
- * pods they run (fewest first, then by name), every pod on the node of rank r gets cost r, so the
- * ReplicaSet removes all pods of the emptiest node before touching the next. Only pods whose annotation
- * differs get an action. Unscheduled pods need none (a ReplicaSet removes them first anyway).
+ * How far apart deletion costs of pods on nodes with one more target pod are: a pod's cost is
+ * `pods on its node × NODE_COST_SPACING + the node's tiebreak` (a number below the spacing, from its name).
+ */
+export const NODE_COST_SPACING = 1_000_000;
+/** Pods per node above this would overflow the annotation's int32; counted as this many (no node runs so many). */
+const MAX_RANKED_PODS_PER_NODE = 2000;
+
+/** FNV-1a of the node's name, below {@link NODE_COST_SPACING}: the same node keeps the same tiebreak. */
+function nodeTiebreak(name: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < name.length; i++) {
+    hash ^= name.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % NODE_COST_SPACING;
+}
+
+/**
+ * Pod deletion costs that make a ReplicaSet scale-in empty whole nodes: every pod on a node gets
+ * `pods on the node × NODE_COST_SPACING + the node's tiebreak`, so the ReplicaSet removes all pods of the node
+ * with the fewest target pods before touching the next, and of two nodes with as many pods, all of one first.
+ * The tiebreak comes from the node's name (two nodes that draw the same one are told apart by name, the later
+ * taking the next free number), so a pod's cost changes only when its node's pod count does: only pods whose
+ * annotation differs get an action, and a scale-in rewrites the nodes that changed since the last, not every
+ * pod behind them in a ranking. Unscheduled pods need none (a ReplicaSet removes them first anyway).
  */
 export function podDeletionCosts(
   pods: PodInfo[],
@@ -496,20 +517,25 @@ export function podDeletionCosts(
     list.push(pod);
     byNode.set(pod.nodeName, list);
   }
-  const nodes = [...byNode.entries()].sort(
-    (a, b) => a[1].length - b[1].length || (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0),
-  );
+  const nodes = [...byNode.entries()].sort((a, b) => (a[0] < b[0] ? -1 : a[0] > b[0] ? 1 : 0));
+  // Tiebreaks are unique per count (nodes with different counts never tie): the first by name keeps its own.
+  const taken = new Set<number>();
   const actions: Extract<Action, { kind: 'SetPodDeletionCost' }>[] = [];
-  nodes.forEach(([node, nodePods], rank) => {
+  for (const [node, nodePods] of nodes) {
+    const count = Math.min(nodePods.length, MAX_RANKED_PODS_PER_NODE);
+    let tiebreak = nodeTiebreak(node);
+    while (taken.has(count * NODE_COST_SPACING + tiebreak)) tiebreak = (tiebreak + 1) % NODE_COST_SPACING;
+    const cost = count * NODE_COST_SPACING + tiebreak;
+    taken.add(cost);
     for (const pod of [...nodePods].sort((a, b) => (a.name < b.name ? -1 : 1))) {
-      if (pod.deletionCost === rank) continue;
+      if (pod.deletionCost === cost) continue;
       actions.push({
         kind: 'SetPodDeletionCost',
         pod: pod.name,
-        cost: rank,
-        reason: `${reason}: node ${node} runs ${nodePods.length} target pod(s), rank ${rank} of ${nodes.length} (fewest go first, so whole nodes empty)`,
+        cost,
+        reason: `${reason}: node ${node} runs ${nodePods.length} target pod(s), so its pods cost ${cost} to delete (nodes with the fewest go first, so whole nodes empty)`,
       });
     }
-  });
+  }
   return actions;
 }

@@ -18,6 +18,7 @@ import { Redis } from 'ioredis';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { stringify as toYaml } from 'yaml';
 import { systemClock } from '../../../src/controller/clock.ts';
+import { NODE_COST_SPACING } from '../../../src/core/plan.ts';
 import type { FaceRequest } from '../../../src/sim/aci/http-face.ts';
 import { AciModel } from '../../../src/sim/aci/model.ts';
 import type { BurstScalerSpec } from '../../../src/spec/schema.ts';
@@ -744,9 +745,13 @@ describe('4. VM capacity arrives while bursting', () => {
       return now.length === 4 ? now : undefined;
     });
     expect(left.map((p) => p.spec?.nodeName)).toEqual([fullNode, fullNode, fullNode, fullNode]);
-    // The costs were set before the scale-in: the node with fewer pods ranks 0, the fuller one 1.
-    for (const pod of left)
-      expect(pod.metadata?.annotations?.['controller.kubernetes.io/pod-deletion-cost']).toBe('1');
+    // The costs were set before the scale-in: each pod's cost is its node's pod count × the spacing plus the
+    // node's tiebreak, so the fuller node's pods (4 of them then) all carry one cost above the other node's.
+    const costs = left.map((p) =>
+      Number(p.metadata?.annotations?.['controller.kubernetes.io/pod-deletion-cost']),
+    );
+    expect(new Set(costs).size).toBe(1);
+    expect(Math.floor(costs[0]! / NODE_COST_SPACING)).toBe(4);
     expect(await deploymentReplicas(ns, 'api')).toBe(4);
   });
 });
