@@ -748,6 +748,7 @@ describe('the forecaster’s memory across restarts and leaders', () => {
           { upTo: 2, since: iso(now - 300 * MIN) },
           { upTo: 5, since: iso(now - 20 * MIN) },
         ],
+        aciStart: { seconds: 16.4, groups: 12 },
       },
     };
     return { h, states, now };
@@ -777,12 +778,13 @@ describe('the forecaster’s memory across restarts and leaders', () => {
     expect(states[1]?.burstStartedAt).toBe(now - 20 * MIN);
   });
 
-  it('a memory older than the node lifetime gives back only the ended bursts', async () => {
+  it('a memory older than the node lifetime gives back only the ended bursts and the measured ACI start', async () => {
     const { h, states, now } = withStoredForecast(30 * MIN);
     await h.controller.tickOnce('shop/orders');
     expect(states[0]?.burstHistory).toEqual([{ startedAt: now - 200 * MIN, endedAt: now - 150 * MIN }]);
     expect(states[0]?.burstStartedAt).toBeUndefined();
     expect(states[0]?.demandLevels).toBeUndefined();
+    expect(states[0]?.aciStart).toEqual({ seconds: 16.4, groups: 12 });
   });
 });
 
@@ -794,13 +796,20 @@ describe('parseStoredForecast', () => {
           at: '2026-11-02T10:00:00Z',
           bursts: [{ startedAt: '2026-11-02T09:00:00Z', baselineReplicas: 4 }, { endedAt: 'x' }, 7],
           levels: [{ upTo: 3, since: '2026-11-02T09:00:00Z' }, { upTo: '4', since: 'y' }, null],
+          aciStart: { seconds: 18.2, groups: 5 },
         },
       }),
     ).toEqual({
       at: '2026-11-02T10:00:00Z',
       bursts: [{ startedAt: '2026-11-02T09:00:00Z', baselineReplicas: 4 }],
       levels: [{ upTo: 3, since: '2026-11-02T09:00:00Z' }],
+      aciStart: { seconds: 18.2, groups: 5 },
     });
+    expect(
+      parseStoredForecast({
+        forecast: { at: '2026-11-02T10:00:00Z', bursts: [], levels: [], aciStart: { seconds: '18' } },
+      }),
+    ).toEqual({ at: '2026-11-02T10:00:00Z', bursts: [], levels: [] });
   });
 
   it.each([

@@ -834,7 +834,7 @@ export function parseStoredForecast(status: unknown): ForecastMemory | undefined
   const raw =
     typeof status === 'object' && status !== null ? (status as { forecast?: unknown }).forecast : undefined;
   if (typeof raw !== 'object' || raw === null) return undefined;
-  const { at, bursts, levels } = raw as Record<string, unknown>;
+  const { at, bursts, levels, aciStart } = raw as Record<string, unknown>;
   if (typeof at !== 'string' || !Array.isArray(bursts) || !Array.isArray(levels)) return undefined;
   const record = (x: unknown): x is Record<string, unknown> => typeof x === 'object' && x !== null;
   return {
@@ -855,5 +855,8 @@ export function parseStoredForecast(status: unknown): ForecastMemory | undefined
       .flatMap((l) =>
         typeof l.upTo === 'number' && typeof l.since === 'string' ? [{ upTo: l.upTo, since: l.since }] : [],
       ),
+    ...(record(aciStart) && typeof aciStart.seconds === 'number' && typeof aciStart.groups === 'number'
+      ? { aciStart: { seconds: aciStart.seconds, groups: aciStart.groups } }
+      : {}),
   };
 }

@@ -7,6 +7,7 @@ import {
   levelAgeSeconds,
   MAX_DEMAND_POINTS,
   MAX_LEVEL_STEPS,
+  MAX_RESTORED_ACI_START_SECONDS,
   recordDemand,
   restoreForecast,
   trackBurst,
@@ -278,6 +279,31 @@ describe("the forecaster's memory in the status", () => {
     });
     const farAhead = forecastMemory(state, T0 + 2 * MINUTE);
     expect(restoreForecast(farAhead, T0, 600)).toEqual({ burstHistory: state.burstHistory });
+  });
+
+  it("stores the measured ACI start to 0.1 s and reads it back whatever the memory's age; not before one was measured", () => {
+    const measured = { ...state, aciStart: { seconds: 16.137, groups: 14 } };
+    const memory = forecastMemory(measured, T0);
+    expect(memory.aciStart).toEqual({ seconds: 16.1, groups: 14 });
+    expect(restoreForecast(memory, T0 + MINUTE, 600).aciStart).toEqual({ seconds: 16.1, groups: 14 });
+    expect(restoreForecast(memory, T0 + 24 * 60 * MINUTE, 600)).toEqual({
+      burstHistory: state.burstHistory,
+      aciStart: { seconds: 16.1, groups: 14 },
+    });
+    // The configured start (no group measured) is not a measurement.
+    expect(forecastMemory({ ...state, aciStart: { seconds: 20, groups: 0 } }, T0).aciStart).toBeUndefined();
+  });
+
+  it.each([
+    ['zero seconds', { seconds: 0, groups: 3 }],
+    ['an hour and more', { seconds: MAX_RESTORED_ACI_START_SECONDS + 1, groups: 3 }],
+    ['no groups', { seconds: 15, groups: 0 }],
+    ['a fraction of a group', { seconds: 15, groups: 2.5 }],
+    ['not a number', { seconds: Number.NaN, groups: 3 }],
+  ])('does not read back a stored ACI start of %s', (_what, aciStart) => {
+    expect(
+      restoreForecast({ at: iso(T0), bursts: [], levels: [], aciStart }, T0, 600).aciStart,
+    ).toBeUndefined();
   });
 
   it('after a gap longer than the node lifetime keeps only the ended bursts: nobody saw what demand did', () => {

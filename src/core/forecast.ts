@@ -299,8 +299,11 @@ export const RESTORE_CLOCK_SKEW_SECONDS = 60;
 /** The forecaster's part of the state: what {@link forecastMemory} stores and {@link restoreForecast} reads. */
 export type ForecastState = Pick<
   ScalerState,
-  'burstStartedAt' | 'burstBaseline' | 'burstHistory' | 'demandLevels'
+  'burstStartedAt' | 'burstBaseline' | 'burstHistory' | 'demandLevels' | 'aciStart'
 >;
+
+/** A stored ACI start longer than this is not read back (no container group takes an hour to start). */
+export const MAX_RESTORED_ACI_START_SECONDS = 3600;
 
 /** The forecaster's memory at `now`, for the status. */
 export function forecastMemory(state: ForecastState, now: number, nowText = iso(now)): ForecastMemory {
@@ -317,12 +320,21 @@ export function forecastMemory(state: ForecastState, now: number, nowText = iso(
     at: nowText,
     bursts,
     levels: (state.demandLevels ?? []).map((l) => ({ upTo: l.upTo, since: iso(l.since) })),
+    ...(state.aciStart && state.aciStart.groups > 0
+      ? {
+          aciStart: {
+            seconds: Math.max(0.1, Math.round(state.aciStart.seconds * 10) / 10),
+            groups: state.aciStart.groups,
+          },
+        }
+      : {}),
   };
 }
 
 /**
  * The forecaster's state from a stored memory, for a scaler this controller has no state for yet (after a
- * restart or a change of leader). Ended bursts are kept whatever their age: they are history. The burst
+ * restart or a change of leader). Ended bursts and the measured ACI start are kept whatever their age: they
+ * are history. The burst
  * under way and the level ages are taken only when the memory is at most `freshSeconds` old — the
  * controller passes the node's minimum lifetime, the same gap within which a burst that dipped resumes;
  * after a longer gap nobody saw what demand did, so they start again. Times up to
@@ -355,6 +367,17 @@ export function restoreForecast(memory: ForecastMemory, now: number, freshSecond
       history.push({ startedAt, endedAt });
   }
   const state: ForecastState = { burstHistory: history.slice(-BURST_HISTORY_MAX) };
+  // The measured ACI start is a measurement, like the ended bursts: kept whatever its age.
+  const start = memory.aciStart;
+  if (
+    start &&
+    Number.isFinite(start.seconds) &&
+    start.seconds > 0 &&
+    start.seconds <= MAX_RESTORED_ACI_START_SECONDS &&
+    Number.isInteger(start.groups) &&
+    start.groups >= 1
+  )
+    state.aciStart = { seconds: start.seconds, groups: start.groups };
   const at = time(memory.at);
   if (at === undefined || now - at > freshSeconds * 1000) return state;
   const lastEnd = state.burstHistory?.[state.burstHistory.length - 1]?.endedAt ?? -Infinity;

@@ -475,6 +475,11 @@ export interface ForecastMemory {
   bursts: { startedAt: string; endedAt?: string; baselineReplicas?: number }[];
   /** Replicas 1..upTo have been needed without a break since `since`; rising `upTo`, falling `since`. */
   levels: { upTo: number; since: string }[];
+  /**
+   * The last measured ACI start (create → Ready, seconds) and how many groups it was measured on, for the
+   * service level (`spec.burst.serviceLevel`); absent until one was measured.
+   */
+  aciStart?: { seconds: number; groups: number };
 }
 
 /** The arithmetic behind a decision, for `spillway explain`. */

@@ -821,10 +821,25 @@ export const BurstScalerStatusSchema = Type.Object(
               'x-kubernetes-list-type': 'atomic',
             },
           ),
+          aciStart: Type.Optional(
+            Type.Object(
+              {
+                seconds: Type.Number({
+                  minimum: 0.1,
+                  description: 'Median seconds from create to Ready (to 0.1 s).',
+                }),
+                groups: Type.Integer({ minimum: 1, description: 'ACI groups it was measured on.' }),
+              },
+              {
+                description:
+                  'The last measured ACI start, used by spec.burst.serviceLevel until three groups are Ready again (docs/cost-model.md "Service level").',
+              },
+            ),
+          ),
         },
         {
           description:
-            'What the burst forecaster remembers, so that a restarted or new leader goes on from it (docs/forecast.md).',
+            'What the burst forecaster remembers, and the measured ACI start, so that a restarted or new leader goes on from them (docs/forecast.md).',
         },
       ),
     ),

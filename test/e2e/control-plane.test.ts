@@ -251,6 +251,30 @@ describe('BurstScaler CRD on the real API server', () => {
     expect(stored.spec.burst.serviceLevel).toEqual(serviceLevel);
   });
 
+  it('keeps the measured ACI start in status.forecast, so a restarted controller can read it back', async () => {
+    const forecast = {
+      at: '2026-11-23T10:00:00Z',
+      bursts: [{ startedAt: '2026-11-23T09:40:00Z', baselineReplicas: 3 }],
+      levels: [{ upTo: 5, since: '2026-11-23T09:40:00Z' }],
+      aciStart: { seconds: 16.4, groups: 12 },
+    };
+    await cluster.kubectl([
+      '-n',
+      ns,
+      'patch',
+      'burstscaler',
+      'with-service-level',
+      '--subresource=status',
+      '--type=merge',
+      '-p',
+      JSON.stringify({ status: { forecast } }),
+    ]);
+    const stored = JSON.parse(
+      await cluster.kubectl(['-n', ns, 'get', 'burstscaler', 'with-service-level', '-o', 'json']),
+    ) as { status?: { forecast?: unknown } };
+    expect(stored.status?.forecast).toEqual(forecast);
+  });
+
   it.each([
     {
       case: 'maxReplicas below 1',
