@@ -258,19 +258,20 @@ describe('BurstScaler CRD on the real API server', () => {
       levels: [{ upTo: 5, since: '2026-11-23T09:40:00Z' }],
       aciStart: { seconds: 16.4, groups: 12 },
     };
+    await cluster.apply({ yaml: scaler('with-forecast') });
     await cluster.kubectl([
       '-n',
       ns,
       'patch',
       'burstscaler',
-      'with-service-level',
+      'with-forecast',
       '--subresource=status',
       '--type=merge',
       '-p',
       JSON.stringify({ status: { forecast } }),
     ]);
     const stored = JSON.parse(
-      await cluster.kubectl(['-n', ns, 'get', 'burstscaler', 'with-service-level', '-o', 'json']),
+      await cluster.kubectl(['-n', ns, 'get', 'burstscaler', 'with-forecast', '-o', 'json']),
     ) as { status?: { forecast?: unknown } };
     expect(stored.status?.forecast).toEqual(forecast);
   });
