@@ -159,13 +159,17 @@ export function demandSlope(
   now: number,
   windowSeconds = TREND_WINDOW_SECONDS,
 ): number | undefined {
-  // Runs every tick: three passes over the points in the window, in order, without building arrays.
+  // Runs every tick: three passes over the points in the window, in order, without building arrays. The
+  // points are in time order (recordDemand appends), so the window is a tail: found from the end.
   const from = now - windowSeconds * 1000;
   const within = (p: DemandPoint): boolean => p.at >= from && p.at <= now;
+  let start = points.length;
+  while (start > 0 && (points[start - 1] as DemandPoint).at >= from) start--;
   let n = 0;
   let firstAt = 0;
   let lastAt = 0;
-  for (const p of points) {
+  for (let i = start; i < points.length; i++) {
+    const p = points[i] as DemandPoint;
     if (!within(p)) continue;
     if (n === 0) firstAt = p.at;
     lastAt = p.at;
@@ -175,7 +179,8 @@ export function demandSlope(
   if ((lastAt - firstAt) / 1000 < TREND_MIN_SPAN_SECONDS) return undefined;
   let sumX = 0;
   let sumY = 0;
-  for (const p of points) {
+  for (let i = start; i < points.length; i++) {
+    const p = points[i] as DemandPoint;
     if (!within(p)) continue;
     sumX += (p.at - firstAt) / 1000;
     sumY += p.replicas;
@@ -184,7 +189,8 @@ export function demandSlope(
   const meanY = sumY / n;
   let num = 0;
   let den = 0;
-  for (const p of points) {
+  for (let i = start; i < points.length; i++) {
+    const p = points[i] as DemandPoint;
     if (!within(p)) continue;
     const dx = (p.at - firstAt) / 1000 - meanX;
     num += dx * (p.replicas - meanY);
