@@ -301,17 +301,23 @@ describe('decide: a burst over time (a small world: pods fill nodes, the autosca
 
 describe('decide: limits and refusals', () => {
   it('budget exhausted: no new ACI, the overflow pends for VMs, and the condition says what to change', () => {
+    // One ACI replica already runs ($0.0583/h): a second would pass the $0.10/h budget.
     const policy = testPolicy({ budget: { maxBurstUSDPerHour: 0.1 } });
-    const snapshot = testSnapshot({ now: T0, queue: 120, pods: vmPods(6, T0), burstSpendUSDPerHour: 0.09 });
-    const d = decide(snapshot, policy, state({ lastDesired: 6 }), T0);
+    const snapshot = testSnapshot({
+      now: T0,
+      queue: 140,
+      pods: vmPods(6, T0),
+      burst: running(policy, 1, 10 * MINUTE),
+    });
+    const d = decide(snapshot, policy, state({ lastDesired: 7 }), T0);
     expect(actionsOf(d.actions, 'CreateBurst')).toEqual([]);
-    expect(d.aciReplicas).toBe(0);
-    expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([expect.objectContaining({ replicas: 12 })]);
+    expect(d.aciReplicas).toBe(1);
+    expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([expect.objectContaining({ replicas: 13 })]);
     const budget = condition(d, 'BudgetExhausted');
     expect(budget).toMatchObject({ status: 'True', reason: 'BudgetExhausted' });
-    expect(budget?.message).toContain('ACI spend $0.09/h of a $0.10/h budget');
+    expect(budget?.message).toContain('ACI spend $0.06/h of a $0.10/h budget');
     expect(budget?.message).toContain('room for 0 more replica(s) at $0.0583/h each');
-    expect(budget?.message).toContain('Raise spec.cost.budget.maxBurstUSDPerHour to at least $0.44/h');
+    expect(budget?.message).toContain('Raise spec.cost.budget.maxBurstUSDPerHour to at least $0.47/h');
     expect(emits(d)).toContainEqual(expect.objectContaining({ type: 'Warning', reason: 'BudgetExhausted' }));
   });
 
@@ -900,7 +906,7 @@ describe('decide: idempotency (decide, execute, decide again on the result)', ()
     ],
     [
       'budget allows some',
-      testSnapshot({ now: T0, queue: 120, pods: vmPods(6, T0), burstSpendUSDPerHour: 0.1 }),
+      testSnapshot({ now: T0, queue: 120, pods: vmPods(6, T0), burst: running(listPrice, 2, 10 * MINUTE) }),
       testPolicy({ budget: { maxBurstUSDPerHour: 0.25 } }),
       state({ lastDesired: 6 }),
     ],
@@ -1026,7 +1032,6 @@ describe('decide: properties', () => {
     maxBurst: fc.integer({ min: 0, max: 15 }),
     maxReplicas: fc.integer({ min: 1, max: 300 }),
     budget: fc.option(fc.double({ min: 0, max: 2, noNaN: true }), { nil: undefined }),
-    spend: fc.option(fc.double({ min: 0, max: 2, noNaN: true }), { nil: undefined }),
     burstable: fc.boolean(),
     discount: fc.integer({ min: 0, max: 60 }),
     burstAgeMinutes: fc.option(fc.integer({ min: 0, max: 240 }), { nil: undefined }),
@@ -1053,8 +1058,6 @@ describe('decide: properties', () => {
       burstable: w.burstable
         ? { ok: true }
         : { ok: false, reasons: ['hostPath volumes are not supported on ACI'] },
-      // Spend covers every scaler sharing the budget: the others' (generated) plus this one's groups.
-      ...(w.spend !== undefined ? { burstSpendUSDPerHour: w.spend + ownSpend(w.groups) } : {}),
     });
     const s = state({
       // Within [minReplicas, maxReplicas]: outside, the HPA first clamps and scales on metrics a tick later.
@@ -1111,7 +1114,7 @@ describe('decide: properties', () => {
         const leaving = ownSpend(
           snapshot.burst.filter((g) => g.drainingSince !== undefined && deleted.has(g.name)),
         );
-        const spend = (snapshot.burstSpendUSDPerHour ?? ownSpend(snapshot.burst)) - leaving;
+        const spend = ownSpend(snapshot.burst) - leaving;
         if (w.budget !== undefined && spend + perReplica > w.budget + 1e-9) {
           expect(actionsOf(d.actions, 'CreateBurst')).toEqual([]);
         }

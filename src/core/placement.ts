@@ -148,9 +148,8 @@ export interface BurstCapacity {
 }
 
 /**
- * How many new ACI replicas the budget and the regional core quota allow. Spend is
- * `snapshot.burstSpendUSDPerHour` when the controller knows it (every scaler sharing the budget), else this
- * scaler's own groups, less the drained groups deleted this tick. Quota is summed over the policy's regions (creates fail over); a region without a
+ * How many new ACI replicas the budget and the regional core quota allow. Spend is this scaler's own
+ * billing groups (each BurstScaler has its own budget), less the drained groups deleted this tick. Quota is summed over the policy's regions (creates fail over); a region without a
  * known quota means no quota limit.
  */
 export function burstCapacity(
@@ -177,7 +176,7 @@ export function burstCapacity(
         (templateHash === undefined || !isResumable(g, templateHash)),
     )
     .reduce((sum, g) => sum + burstReplicaHourUSD(g, snapshot.prices), 0);
-  const spend = Math.max(0, (snapshot.burstSpendUSDPerHour ?? ownSpend) - leaving);
+  const spend = Math.max(0, ownSpend - leaving);
   let newAllowed = Infinity;
   const max = policy.cost.budget.maxBurstUSDPerHour;
   if (max !== undefined) {

@@ -4,7 +4,7 @@
  * on the "post-execution" world). Used by the core's tests and the simulator's; not part of the API.
  */
 import { defaultBehavior } from './behavior.ts';
-import { aciBilledResources, burstReplicaHourUSD, listPriceCost } from './cost-model.ts';
+import { aciBilledResources, listPriceCost } from './cost-model.ts';
 import type {
   Action,
   Behavior,
@@ -175,7 +175,6 @@ export function testSnapshot(fields: {
   burstable?: Snapshot['burstable'];
   prices?: Prices;
   quota?: Snapshot['quota'];
-  burstSpendUSDPerHour?: number;
   queueReadFails?: boolean;
 }): Snapshot {
   const pods = fields.pods ?? [];
@@ -204,16 +203,12 @@ export function testSnapshot(fields: {
     prices: fields.prices ?? listPrices,
     ...(fields.quota ? { quota: fields.quota } : {}),
     floors: [],
-    ...(fields.burstSpendUSDPerHour !== undefined
-      ? { burstSpendUSDPerHour: fields.burstSpendUSDPerHour }
-      : {}),
   };
 }
 
 /**
  * Applies actions as the executor would: scale the Deployment, create groups (Pending, not Ready), mark
  * drains, delete groups, set deletion costs. Pods are not created or removed: the cluster is the test's.
- * `burstSpendUSDPerHour`, when present, follows the groups.
  */
 export function applyActions(snapshot: Snapshot, actions: Action[], now: number): Snapshot {
   const next: Snapshot = structuredClone(snapshot);
@@ -254,14 +249,6 @@ export function applyActions(snapshot: Snapshot, actions: Action[], now: number)
       case 'Emit':
         break;
     }
-  }
-  if (next.burstSpendUSDPerHour !== undefined) {
-    // The spend covers every scaler sharing the budget: adjust it by this scaler's change only.
-    const spend = (groups: BurstReplica[]) =>
-      groups
-        .filter((g) => g.state !== 'Failed' && g.state !== 'Stopped')
-        .reduce((sum, g) => sum + burstReplicaHourUSD(g, next.prices), 0);
-    next.burstSpendUSDPerHour += spend(next.burst) - spend(snapshot.burst);
   }
   return next;
 }

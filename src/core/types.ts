@@ -274,8 +274,6 @@ export interface Snapshot {
   createBudget?: { region: string; available: number; capacity: number }[];
   /** Replica floors active now (spec.schedules and cron triggers, evaluated outside the core). */
   floors: ReplicaFloor[];
-  /** Current ACI spend rate of every scaler sharing this budget scope, USD/h (this scaler's included). */
-  burstSpendUSDPerHour?: number;
 }
 
 /** A lower bound on replicas from a schedule, with the reason shown to people. */

@@ -555,7 +555,7 @@ export function createControllerMetrics(options: MetricsOptions = {}): Controlle
       metrics.budgetRemaining.remove(labels);
     } else {
       metrics.budget.set(labels, max);
-      metrics.budgetRemaining.set(labels, max - (snapshot.burstSpendUSDPerHour ?? rates.aci));
+      metrics.budgetRemaining.set(labels, max - rates.aci);
     }
 
     // ACI groups by region and state.
