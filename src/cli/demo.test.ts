@@ -45,6 +45,9 @@ describe('spillway demo', () => {
     expect(text).toMatch(/^t=\d\d:\d\d:\d\d demand=/m);
     const html = await readFile(join(dir, 'report.html'), 'utf8');
     expect(html).toContain('<svg');
+    // The report gives the demo's own wall time, not the 0 s of a run nobody timed.
+    const wall = /simulated in (\d+\.\d) s/.exec(html);
+    expect(Number(wall?.[1])).toBeGreaterThan(0);
   });
 
   it.each([

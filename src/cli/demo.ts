@@ -106,6 +106,7 @@ function faultSummary(faults: readonly SimFault[]): string {
 
 /** Starts the demo; see {@link DemoHandle}. */
 export async function startDemo(options: DemoOptions): Promise<DemoHandle> {
+  const startedAt = performance.now();
   const probe = await loadTrace(options.trace, {
     ...(options.column !== undefined ? { column: options.column } : {}),
     scale: options.scale,
@@ -266,7 +267,8 @@ export async function startDemo(options: DemoOptions): Promise<DemoHandle> {
       },
       bound: clairvoyantBound(played, scenario),
       policies: [policy],
-      wallMs: 0,
+      // The demo's own wall time, from start-up to the end of the replay (the report's "simulated in").
+      wallMs: performance.now() - startedAt,
     };
     await writeFile(options.report, renderReport(result));
     await new Promise<void>((done) => server.close(() => done()));
