@@ -340,13 +340,13 @@ export function forecastMemory(state: ForecastState, now: number, nowText = iso(
 /**
  * The forecaster's state from a stored memory, for a scaler this controller has no state for yet (after a
  * restart or a change of leader). Ended bursts and the measured ACI start are kept whatever their age: they
- * are history. The burst
- * under way and the level ages are taken only when the memory is at most `freshSeconds` old — the
- * controller passes the node's minimum lifetime, the same gap within which a burst that dipped resumes;
- * after a longer gap nobody saw what demand did, so they start again. Times up to
+ * are history. The burst under way and the level ages are taken only when the memory is at most
+ * `freshSeconds` old — the controller passes the node's minimum lifetime, the same gap within which a burst
+ * that dipped resumes; after a longer gap nobody saw what demand did, so they start again. Times up to
  * {@link RESTORE_CLOCK_SKEW_SECONDS} ahead of `now` (the last leader's clock ran ahead) count as `now`;
  * entries that do not parse, lie further in the future or break the order are dropped; the lists are cut
- * to their bounds.
+ * to their bounds. A stored ACI start that is not a positive number of seconds up to
+ * {@link MAX_RESTORED_ACI_START_SECONDS} over a whole number of groups is dropped.
  */
 export function restoreForecast(memory: ForecastMemory, now: number, freshSeconds: number): ForecastState {
   const time = (text: string | undefined): number | undefined => {

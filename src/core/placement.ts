@@ -149,8 +149,8 @@ export interface BurstCapacity {
 
 /**
  * How many new ACI replicas the budget and the regional core quota allow. Spend is this scaler's own
- * billing groups (each BurstScaler has its own budget), less the drained groups deleted this tick. Quota is summed over the policy's regions (creates fail over); a region without a
- * known quota means no quota limit.
+ * billing groups (each BurstScaler has its own budget), less the drained groups deleted this tick. Quota is
+ * summed over the policy's regions (creates fail over); a region without a known quota means no quota limit.
  */
 export function burstCapacity(
   snapshot: Snapshot,
