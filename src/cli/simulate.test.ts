@@ -82,6 +82,37 @@ describe('spillway simulate (the command)', () => {
     );
   });
 
+  it('--scheduler most-allocated packs pods; the table and the JSON say which scheduler ran', async () => {
+    expect(scenarioFrom({}).scheduler).toBe('LeastAllocated');
+    expect(scenarioFrom({ scheduler: 'most-allocated' }).scheduler).toBe('MostAllocated');
+    const json = await simulateCli([
+      '--trace',
+      trace,
+      '--policies',
+      'vm-only',
+      '--scheduler',
+      'most-allocated',
+      '--json',
+    ]);
+    expect(json.error).toBeUndefined();
+    expect((JSON.parse(json.stdout) as { scenario: { scheduler: string } }).scenario.scheduler).toBe(
+      'MostAllocated',
+    );
+    const table = await simulateCli([
+      '--trace',
+      trace,
+      '--policies',
+      'vm-only',
+      '--scheduler',
+      'most-allocated',
+    ]);
+    expect(table.stdout).toContain('scheduler MostAllocated (packs pods; the default spreads them)');
+    const bad = await simulateCli(['--trace', trace, '--scheduler', 'random']);
+    expect(bad.error).toBeDefined();
+    expect(bad.stderr).toContain("option '--scheduler <strategy>' argument 'random' is invalid");
+    expect(bad.stdout).toBe('');
+  });
+
   it('rejects a bad number naming the flag, and runs nothing', async () => {
     const out = await simulateCli(['--trace', trace, '--slo-seconds', '0']);
     expect(out.error).toBeDefined();

@@ -74,6 +74,7 @@ interface SimulateOptions {
   seed?: number;
   discountPercent?: number;
   minNodes?: number;
+  scheduler?: 'least-allocated' | 'most-allocated';
   json?: boolean;
   report?: string;
 }
@@ -121,6 +122,9 @@ export function scenarioFrom(options: Partial<SimulateOptions>): Scenario {
       ? { node: { ...base.node, discountPercent: options.discountPercent } }
       : {}),
     ...(options.minNodes !== undefined ? { nodePool: { ...base.nodePool, minNodes: options.minNodes } } : {}),
+    ...(options.scheduler !== undefined
+      ? { scheduler: options.scheduler === 'most-allocated' ? 'MostAllocated' : 'LeastAllocated' }
+      : {}),
   });
 }
 
@@ -177,6 +181,12 @@ export function registerSimulateCommand(program: Command, io: SimulateIo = proce
       '--min-nodes <n>',
       'node pool minimum (default 1)',
       numberOption('--min-nodes', 0, { inclusive: true, integer: true }),
+    )
+    .addOption(
+      new Option(
+        '--scheduler <strategy>',
+        "how pods are placed on nodes: least-allocated spreads (kube-scheduler's and AKS's default), most-allocated packs (a bin-packing scheduler profile)",
+      ).choices(['least-allocated', 'most-allocated']),
     )
     .option('--json', 'print the results as JSON (with the chart series)')
     .option('--report <file>', 'write a self-contained HTML report with charts')

@@ -7,6 +7,7 @@
  *   the system and DaemonSets (BurstScaler default `reservedPercent`);
  * - a node added by the cluster autoscaler is Ready after 3–5 min typically (lognormal, median 240 s,
  *   at most the autoscaler's 15 min max-node-provision-time);
+ * - the scheduler scores nodes LeastAllocated, kube-scheduler's default (AKS does not change it);
  * - ACI: East US list prices, latencies of the simulated ACI (src/sim/aci) — about 16 s to Running;
  * - replica: 1 vCPU / 2 GiB, serving `serviceRate` messages per second.
  */
@@ -15,6 +16,7 @@ import { billedResources } from '../aci/translate.ts';
 import type { BurstScalerObject } from '../ports.ts';
 import type { LatencyDistribution } from './aci/rng.ts';
 import { validateDistribution } from './aci/rng.ts';
+import type { ScoringStrategy } from './cluster/scheduler.ts';
 
 /** The cluster autoscaler's documented defaults (FAQ: "What are the parameters to CA?"). */
 export interface AutoscalerSettings {
@@ -56,6 +58,11 @@ export interface Scenario {
   replica: { cpu: number; memoryGiB: number };
   node: NodeShape;
   nodePool: { minNodes: number; maxNodes: number };
+  /**
+   * How the scheduler scores the nodes a pod fits on: LeastAllocated (kube-scheduler's and AKS's default:
+   * spreads) or MostAllocated (packs; a second scheduler with that profile, named in the pod template).
+   */
+  scheduler: ScoringStrategy;
   autoscaler: AutoscalerSettings;
   /** Node created → Ready. */
   nodeProvision: LatencyDistribution;
@@ -115,6 +122,7 @@ export function defaultScenario(overrides: Partial<Scenario> = {}): Scenario {
       discountPercent: 0,
     },
     nodePool: { minNodes: 1, maxNodes: 100 },
+    scheduler: 'LeastAllocated',
     autoscaler: {
       scanIntervalSeconds: 10,
       scaleDownUnneededSeconds: 600,
@@ -193,6 +201,10 @@ export function validateScenario(s: Scenario): void {
       `scenario.replica: a replica of ${s.replica.cpu} vCPU / ${s.replica.memoryGiB} GiB does not fit on a ${s.node.vcpu} vCPU / ${s.node.memoryGiB} GiB node after ${s.node.reservedPercent}% reserved`,
     );
   if (s.aci.regions.length === 0) throw new RangeError('scenario.aci.regions: at least one region');
+  if (s.scheduler !== 'LeastAllocated' && s.scheduler !== 'MostAllocated')
+    throw new RangeError(
+      `scenario.scheduler: must be LeastAllocated or MostAllocated, got ${String(s.scheduler)}`,
+    );
   validateDistribution('scenario.nodeProvision', s.nodeProvision);
   validateDistribution('scenario.podStart', s.podStart);
   validateDistribution('scenario.aci.schedule', s.aci.schedule);

@@ -67,7 +67,10 @@ export function renderTable(result: SimulationResult): string {
         : " (Spillway is not told it: ACI follows the trigger's target)"),
     `replica ${s.replica.cpu} vCPU / ${s.replica.memoryGiB} GiB: ACI $${result.unit.aciReplicaHourUSD.toFixed(4)}/h, ` +
       `VM $${result.unit.vmReplicaHourUSD.toFixed(4)}/h (${result.unit.slotsPerNode} per ${s.node.vcpu} vCPU node at ` +
-      `$${s.node.hourlyUSD}/h − ${s.node.discountPercent}%), node pool ${s.nodePool.minNodes}..${s.nodePool.maxNodes}`,
+      `$${s.node.hourlyUSD}/h − ${s.node.discountPercent}%), node pool ${s.nodePool.minNodes}..${s.nodePool.maxNodes}` +
+      (s.scheduler === 'MostAllocated'
+        ? ', scheduler MostAllocated (packs pods; the default spreads them)'
+        : ''),
     '',
   ];
   const spill = result.policies.find((p) => p.policy === 'spillway');

@@ -95,6 +95,30 @@ describe('SimCluster with an AKS virtual node', () => {
 });
 
 describe('SimCluster scheduler', () => {
+  it.each([
+    { scheduler: 'LeastAllocated' as const, perNode: [2, 2, 3] },
+    { scheduler: 'MostAllocated' as const, perNode: [1, 3, 3] },
+  ])('$scheduler places 7 pods on 3 nodes as $perNode', ({ scheduler, perNode }) => {
+    const T0 = Date.UTC(2026, 0, 5);
+    const clock = new VirtualClock(T0);
+    const cluster = new SimCluster({
+      clock,
+      scenario: defaultScenario({ start: T0, scheduler }),
+      autoscaler: false,
+    });
+    cluster.warmStart(7);
+    const pods = cluster.workload('sim', { apiVersion: 'apps/v1', kind: 'Deployment', name: 'worker' })!.pods;
+    const counts = new Map<string, number>();
+    for (const pod of pods) counts.set(pod.nodeName!, (counts.get(pod.nodeName!) ?? 0) + 1);
+    expect([...counts.values()].sort()).toEqual(perNode);
+  });
+
+  it('rejects a scheduler it does not know, naming the field', () => {
+    expect(() => defaultScenario({ scheduler: 'Random' as 'MostAllocated' })).toThrow(
+      'scenario.scheduler: must be LeastAllocated or MostAllocated, got Random',
+    );
+  });
+
   it('keeps the time a pod first became unschedulable while it stays so', async () => {
     const T0 = Date.UTC(2026, 0, 5);
     const clock = new VirtualClock(T0);

@@ -570,7 +570,7 @@ export class SimCluster implements ClusterPort, AutoscaledCluster {
     let noFit: ScheduleResult | undefined;
     for (const pod of this.#unbound) {
       nodes ??= this.nodes();
-      const result = noFit ?? schedule(nodes, this.#request);
+      const result = noFit ?? schedule(nodes, this.#request, this.#scenario.scheduler);
       if (result.node !== undefined) {
         const node = this.#nodeByName.get(result.node)!;
         pod.nodeName = node.name;

@@ -75,6 +75,24 @@ describe('schedule (NodeResourcesFit filter, LeastAllocated score)', () => {
   });
 });
 
+describe('schedule with the MostAllocated strategy (bin-packing)', () => {
+  it.each([
+    {
+      case: 'the fullest node that fits wins',
+      nodes: [node('a', { cpu: 1, memoryGiB: 2, pods: 1 }), node('b', { cpu: 2, memoryGiB: 4, pods: 2 })],
+      want: 'b',
+    },
+    { case: 'ties go to the first by name', nodes: [node('a'), node('b')], want: 'a' },
+    {
+      case: 'a full node is skipped',
+      nodes: [node('a', { cpu: 3, memoryGiB: 6, pods: 3 }), node('b', { cpu: 1, memoryGiB: 2, pods: 1 })],
+      want: 'b',
+    },
+  ])('$case', ({ nodes, want }) => {
+    expect(schedule(nodes, pod, 'MostAllocated')).toEqual({ node: want });
+  });
+});
+
 describe('deletionOrder (ReplicaSet ranking on scale-in)', () => {
   const p = (name: string, fields: Partial<RankedPod>): RankedPod => ({
     name,

@@ -4,8 +4,11 @@
  *
  * - Filter (NodeResourcesFit): the node is Ready, not being deleted, and its free allocatable CPU,
  *   memory and pod count fit the pod's requests.
- * - Score: kube-scheduler's default NodeResourcesFit strategy, LeastAllocated — the node with the most
- *   free share (mean of CPU and memory) wins; ties go to the first node by name.
+ * - Score: NodeResourcesFit's scoring strategy, by default kube-scheduler's (and AKS's) LeastAllocated — the
+ *   node with the most free share after the pod (mean of CPU and memory) wins, which spreads pods; or
+ *   MostAllocated — the node with the least free share wins, which packs them (a scheduler profile a cluster
+ *   can run as a second scheduler, or what consolidating autoscalers aim for). Ties go to the first node by
+ *   name.
  * - When no node fits, the pod stays Pending with PodScheduled=False, reason Unschedulable, and the
  *   scheduler's message ("0/3 nodes are available: 3 Insufficient cpu.").
  */
@@ -35,17 +38,25 @@ export function fitFailure(node: SchedNode, pod: Requests): string | undefined {
   return undefined;
 }
 
-/** Free share of a node after it took the pod: LeastAllocated's score (higher wins). */
-function score(node: SchedNode, pod: Requests): number {
+/** NodeResourcesFit's scoring strategies (`scoringStrategy.type` of a kube-scheduler profile). */
+export type ScoringStrategy = 'LeastAllocated' | 'MostAllocated';
+
+/** A node's score for the pod (higher wins): its free share after the pod, or its used share for MostAllocated. */
+function score(node: SchedNode, pod: Requests, strategy: ScoringStrategy): number {
   const cpu = (node.alloc.cpu - node.used.cpu - pod.cpu) / node.alloc.cpu;
   const memory = (node.alloc.memoryGiB - node.used.memoryGiB - pod.memoryGiB) / node.alloc.memoryGiB;
-  return (cpu + memory) / 2;
+  const free = (cpu + memory) / 2;
+  return strategy === 'MostAllocated' ? 1 - free : free;
 }
 
 export type ScheduleResult = { node: string } | { node: undefined; message: string };
 
 /** Picks a node for one pod, or explains why none fits. Nodes must be sorted by name. */
-export function schedule(nodes: readonly SchedNode[], pod: Requests): ScheduleResult {
+export function schedule(
+  nodes: readonly SchedNode[],
+  pod: Requests,
+  strategy: ScoringStrategy = 'LeastAllocated',
+): ScheduleResult {
   let best: SchedNode | undefined;
   let bestScore = -Infinity;
   const reasons = new Map<string, number>();
@@ -55,7 +66,7 @@ export function schedule(nodes: readonly SchedNode[], pod: Requests): ScheduleRe
       reasons.set(failure, (reasons.get(failure) ?? 0) + 1);
       continue;
     }
-    const s = score(node, pod);
+    const s = score(node, pod, strategy);
     if (s > bestScore + EPS) {
       best = node;
       bestScore = s;
