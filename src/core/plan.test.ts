@@ -282,6 +282,18 @@ describe('podDeletionCosts', () => {
     const byPod = costOf(costs);
     return pods.map((p) => (byPod[p.name] === undefined ? p : { ...p, deletionCost: byPod[p.name] }));
   };
+  /** The order the ReplicaSet controller deletes these pods in on a scale-in (the simulator's model of it). */
+  const replicaSetOrder = (pods: PodInfo[]) =>
+    deletionOrder(
+      pods.map((p) => ({
+        name: p.name,
+        ...(p.nodeName ? { nodeName: p.nodeName } : {}),
+        running: p.phase === 'Running',
+        ready: p.ready,
+        deletionCost: p.deletionCost ?? 0,
+        createdAt: p.createdAt,
+      })),
+    );
 
   it('gives every pod on a node the same cost, lower on nodes with fewer target pods, so whole nodes empty first', () => {
     // node-0 runs 3 pods (0-2), node-3 runs 1 (3), node-2 runs 2 (4, 5).
@@ -303,17 +315,26 @@ describe('podDeletionCosts', () => {
     const [a, b] = [costs['orders-worker-0']!, costs['orders-worker-3']!];
     expect(a).not.toBe(b);
     // What the ReplicaSet controller deletes first for a scale-in by 3: one whole node.
-    const ranked = deletionOrder(
-      applied(pods, podDeletionCosts(pods, 'x')).map((p) => ({
-        name: p.name,
-        ...(p.nodeName ? { nodeName: p.nodeName } : {}),
-        running: true,
-        ready: true,
-        deletionCost: p.deletionCost ?? 0,
-        createdAt: p.createdAt,
-      })),
-    );
+    const ranked = replicaSetOrder(applied(pods, podDeletionCosts(pods, 'x')));
     expect(new Set(ranked.slice(0, 3).map((p) => p.nodeName)).size).toBe(1);
+  });
+
+  it('counts only Ready pods: the ReplicaSet takes Pending and not-Ready pods first, then the node left emptiest', () => {
+    // node-a: 1 Ready pod and 2 Pending (bound, starting); node-b: 2 Ready pods. A scale-in by 3.
+    const pods: PodInfo[] = [
+      { ...vmPods(1, T0)[0]!, name: 'a1', nodeName: 'node-a' },
+      { name: 'a2', phase: 'Pending', ready: false, deleting: false, nodeName: 'node-a', createdAt: T0 },
+      { name: 'a3', phase: 'Pending', ready: false, deleting: false, nodeName: 'node-a', createdAt: T0 },
+      ...vmPods(2, T0).map((p, i) => ({ ...p, name: `b${i + 1}`, nodeName: 'node-b' })),
+    ];
+    const ranked = replicaSetOrder(applied(pods, podDeletionCosts(pods, 'x')));
+    // node-a empties; node-b keeps both pods.
+    expect(
+      ranked
+        .slice(0, 3)
+        .map((p) => p.name)
+        .sort(),
+    ).toEqual(['a1', 'a2', 'a3']);
   });
 
   it('tells apart two nodes whose names draw the same tiebreak', () => {

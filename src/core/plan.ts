@@ -471,8 +471,9 @@ export function planBursts(input: BurstPlanInput): BurstPlan {
 }
 
 /**
- * How far apart deletion costs of pods on nodes with one more target pod are: a pod's cost is
- * `pods on its node × NODE_COST_SPACING + the node's tiebreak` (a number below the spacing, from its name).
+ * How far apart deletion costs of pods on nodes with one more Ready target pod are: a pod's cost is
+ * `Ready pods on its node × NODE_COST_SPACING + the node's tiebreak` (a number below the spacing, from its
+ * name).
  */
 export const NODE_COST_SPACING = 1_000_000;
 /** Pods per node above this would overflow the annotation's int32; counted as this many (no node runs so many). */
@@ -490,12 +491,15 @@ function nodeTiebreak(name: string): number {
 
 /**
  * Pod deletion costs that make a ReplicaSet scale-in empty whole nodes: every pod on a node gets
- * `pods on the node × NODE_COST_SPACING + the node's tiebreak`, so the ReplicaSet removes all pods of the node
- * with the fewest target pods before touching the next, and of two nodes with as many pods, all of one first.
- * The tiebreak comes from the node's name (two nodes that draw the same one are told apart by name, the later
- * taking the next free number), so a pod's cost changes only when its node's pod count does: only pods whose
- * annotation differs get an action, and a scale-in rewrites the nodes that changed since the last, not every
- * pod behind them in a ranking. Unscheduled pods need none (a ReplicaSet removes them first anyway).
+ * `Ready pods on the node × NODE_COST_SPACING + the node's tiebreak`, so the ReplicaSet removes all pods of the
+ * node with the fewest Ready target pods before touching the next, and of two nodes with as many, all of one
+ * first. Only Ready pods count because the ReplicaSet removes Pending and not-Ready pods before it reads any
+ * cost: a node with one Ready pod and two starting is, once those two are gone, a one-pod node. The tiebreak
+ * comes from the node's name (two nodes that draw the same one are told apart by name, the later taking the
+ * next free number), so a pod's cost changes only when its node's Ready count does (or, rarely, when a node
+ * it collided with changes count): only pods whose annotation differs get an action, and a scale-in rewrites
+ * the nodes that changed since the last, not every pod behind them in a ranking. Unscheduled pods need none
+ * (a ReplicaSet removes them first anyway).
  */
 export function podDeletionCosts(
   pods: PodInfo[],
@@ -518,7 +522,8 @@ export function podDeletionCosts(
   const taken = new Set<number>();
   const actions: Extract<Action, { kind: 'SetPodDeletionCost' }>[] = [];
   for (const [node, nodePods] of nodes) {
-    const count = Math.min(nodePods.length, MAX_RANKED_PODS_PER_NODE);
+    const ready = nodePods.filter((p) => p.phase === 'Running' && p.ready).length;
+    const count = Math.min(ready, MAX_RANKED_PODS_PER_NODE);
     let tiebreak = nodeTiebreak(node);
     while (taken.has(count * NODE_COST_SPACING + tiebreak)) tiebreak = (tiebreak + 1) % NODE_COST_SPACING;
     const cost = count * NODE_COST_SPACING + tiebreak;
@@ -529,7 +534,7 @@ export function podDeletionCosts(
         kind: 'SetPodDeletionCost',
         pod: pod.name,
         cost,
-        reason: `${reason}: node ${node} runs ${nodePods.length} target pod(s), so its pods cost ${cost} to delete (nodes with the fewest go first, so whole nodes empty)`,
+        reason: `${reason}: node ${node} runs ${ready} Ready target pod(s), so its pods cost ${cost} to delete (nodes with the fewest go first, so whole nodes empty)`,
       });
     }
   }
