@@ -742,6 +742,30 @@ describe('decide: spec.burst.serviceLevel sizes the ACI tier by the wait a messa
       '~37.5 s (median create → Ready of 6 ACI groups, measured in an earlier burst)',
     );
   });
+
+  it('does not remember an estimate that groups still starting raised: it is not a measured start', () => {
+    // An earlier burst measured 16 s. Now 2 groups took 100 s and 10 more, created 120 s ago, still start.
+    const slow = testSnapshot({
+      now: T0,
+      queue: 600,
+      pods: vmPods(6, T0),
+      burst: [
+        ...running(listPrice, 2, 10 * MINUTE).map((g) => ({ ...g, readyAt: g.createdAt + 100 * SECOND })),
+        ...Array.from({ length: 10 }, (_, i) =>
+          group(listPrice, 10 + i, { createdAt: T0 - 120 * SECOND, ready: false, state: 'Pending' }),
+        ),
+      ],
+    });
+    const d = decide(slow, withLevel(), inBurst({ aciStart: { seconds: 16, groups: 14 } }), T0);
+    expect(d.explanation.recommendation.find((l) => l.startsWith('Service level'))).toContain(
+      '10 of them still starting and counted at their age so far',
+    );
+    expect(d.state.aciStart).toEqual({ seconds: 16, groups: 14 });
+    expect(actionsOf(d.actions, 'PatchStatus')[0]?.status.forecast?.aciStart).toEqual({
+      seconds: 16,
+      groups: 14,
+    });
+  });
 });
 
 describe('decide: while ACI creates are scarce, drained replicas stay resumable longer', () => {

@@ -18,7 +18,7 @@ import type { Placement } from './placement.ts';
 import { assessFailures, planBursts, podDeletionCosts } from './plan.ts';
 import type { BurstPlan, FailureAssessment } from './plan.ts';
 import { recommend } from './recommend.ts';
-import { serviceLevelMetrics } from './service-level.ts';
+import { measuredAciStart, serviceLevelMetrics } from './service-level.ts';
 import { condition, conditionEvents, rememberConditions, sortConditions } from './status.ts';
 import type {
   Action,
@@ -733,11 +733,9 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
     { kind: 'PatchStatus', status, reason: summary },
   ];
 
-  // The measured ACI start, kept between bursts (the one used this tick when it was measured, else the last).
-  const aciStart =
-    serviceLevel && serviceLevel.start.groups > 0
-      ? { seconds: serviceLevel.start.seconds, groups: serviceLevel.start.groups }
-      : state.aciStart;
+  // The measured ACI start, kept between bursts: this tick's median of Ready groups when there was one, else
+  // the last (never the configured value or an estimate raised by groups still starting).
+  const aciStart = (serviceLevel && measuredAciStart(serviceLevel.start)) ?? state.aciStart;
   const next: ScalerState = {
     recommendations: rec.state.recommendations,
     ...(levelRec ? { aciRecommendations: levelRec.state.recommendations } : {}),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { aciStartSeconds, serviceLevelMetrics } from './service-level.ts';
+import { aciStartSeconds, measuredAciStart, serviceLevelMetrics } from './service-level.ts';
 import { group, MINUTE, QUEUE, SECOND, T0, testPolicy } from './testing.ts';
 import type { MetricInput, Policy } from './types.ts';
 
@@ -56,16 +56,32 @@ describe('aciStartSeconds: early in a surge and between bursts', () => {
         group(policy, 10 + i, { createdAt: T0, ready: false, state: 'Pending' }),
       ),
     ];
-    expect(aciStartSeconds(slowSurge, T0 + 120 * SECOND, 45, { seconds: 16, groups: 14 })).toEqual({
-      seconds: 120,
-      groups: 12,
-    });
+    const raised = aciStartSeconds(slowSurge, T0 + 120 * SECOND, 45, { seconds: 16, groups: 14 });
+    expect(raised).toEqual({ seconds: 120, groups: 12, starting: 10 });
+    // An estimate raised by groups still starting is not a measurement: nothing new to remember.
+    expect(measuredAciStart(raised)).toBeUndefined();
     // Just created: nothing is known yet beyond the earlier measurement.
     expect(aciStartSeconds(slowSurge, T0 + 5 * SECOND, 45, { seconds: 16, groups: 14 })).toEqual({
       seconds: 16,
       groups: 14,
       earlier: true,
     });
+  });
+
+  it('remembers only a median of Ready groups: not the spec, not an earlier one again, not a raised estimate', () => {
+    expect(measuredAciStart(aciStartSeconds(started(14, 30, 16), T0 + MINUTE, 45))).toEqual({
+      seconds: 16,
+      groups: 3,
+    });
+    expect(measuredAciStart(aciStartSeconds([], T0, 45))).toBeUndefined();
+    expect(measuredAciStart(aciStartSeconds([], T0, 45, { seconds: 16, groups: 12 }))).toBeUndefined();
+    // Three Ready in 10 s and four still starting at 40 s: the estimate is 40 s, the measurement 10 s.
+    const slower = [5, 6, 7, 8].map((i) =>
+      group(policy, i, { createdAt: T0, ready: false, state: 'Pending' }),
+    );
+    const start = aciStartSeconds([...started(10, 10, 10), ...slower], T0 + 40 * SECOND, 45);
+    expect(start).toEqual({ seconds: 40, groups: 7, starting: 4, measured: { seconds: 10, groups: 3 } });
+    expect(measuredAciStart(start)).toEqual({ seconds: 10, groups: 3 });
   });
 
   it('ignores a Running group that is not Ready (a restarted container), and prefers the current template', () => {

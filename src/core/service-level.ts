@@ -43,6 +43,24 @@ export interface AciStart {
   groups: number;
   /** Measured on groups that are gone (the last measurement, kept between bursts). */
   earlier?: boolean;
+  /** Groups still being created that raised the estimate, counted at their age so far (among `groups`). */
+  starting?: number;
+  /**
+   * The median of the Ready groups alone, when there were enough and groups still starting raised the
+   * estimate above it: what is worth remembering. (Without `starting`, the estimate itself is that median.)
+   */
+  measured?: { seconds: number; groups: number };
+}
+
+/**
+ * What of an estimate is worth remembering between bursts (ScalerState.aciStart, status.forecast.aciStart):
+ * only a median of Ready groups' starts, never the configured value, an earlier measurement again, or an
+ * estimate raised by groups still starting.
+ */
+export function measuredAciStart(start: AciStart): { seconds: number; groups: number } | undefined {
+  if (start.starting !== undefined) return start.measured;
+  if (start.earlier || start.groups === 0) return undefined;
+  return { seconds: start.seconds, groups: start.groups };
 }
 
 const median = (sorted: readonly number[]): number => {
@@ -98,7 +116,13 @@ export function aciStartSeconds(
   const all = [...starts, ...slow].sort((a, b) => a - b);
   if (all.length < OBSERVED_START_MIN_GROUPS) return base;
   const withSlow = median(all);
-  return withSlow > base.seconds ? { seconds: withSlow, groups: all.length } : base;
+  if (withSlow <= base.seconds) return base;
+  return {
+    seconds: withSlow,
+    groups: all.length,
+    starting: slow.length,
+    ...(measured ? { measured: { seconds: base.seconds, groups: base.groups } } : {}),
+  };
 }
 
 export interface ServiceLevelSizing {
@@ -134,7 +158,7 @@ export function serviceLevelMetrics(
   const perReplica = rate * (wait - start.seconds);
   const startText =
     start.groups > 0
-      ? `~${round1(start.seconds)} s (median create → Ready of ${start.groups} ACI groups${start.earlier ? ', measured in an earlier burst' : ''})`
+      ? `~${round1(start.seconds)} s (median create → Ready of ${start.groups} ACI groups${start.earlier ? ', measured in an earlier burst' : ''}${start.starting ? `, ${start.starting} of them still starting and counted at their age so far` : ''})`
       : `~${start.seconds} s (spec.cost.aci.startSeconds; measured once ${OBSERVED_START_MIN_GROUPS} ACI groups are Ready)`;
   const head = `Service level (spec.burst.serviceLevel): a message waits at most ${wait} s, a replica serves ${rate} message(s)/s, a new ACI replica serves after ${startText}`;
   const queueNames = new Set(policy.triggers.filter(isBacklogTrigger).map((t) => t.name));
