@@ -85,27 +85,13 @@ describe('spillway simulate (the command)', () => {
   it('--scheduler most-allocated packs pods; the table and the JSON say which scheduler ran', async () => {
     expect(scenarioFrom({}).scheduler).toBe('LeastAllocated');
     expect(scenarioFrom({ scheduler: 'most-allocated' }).scheduler).toBe('MostAllocated');
-    const json = await simulateCli([
-      '--trace',
-      trace,
-      '--policies',
-      'vm-only',
-      '--scheduler',
-      'most-allocated',
-      '--json',
-    ]);
+    const packed = ['--trace', trace, '--policies', 'vm-only', '--scheduler', 'most-allocated'];
+    const json = await simulateCli([...packed, '--json']);
     expect(json.error).toBeUndefined();
     expect((JSON.parse(json.stdout) as { scenario: { scheduler: string } }).scenario.scheduler).toBe(
       'MostAllocated',
     );
-    const table = await simulateCli([
-      '--trace',
-      trace,
-      '--policies',
-      'vm-only',
-      '--scheduler',
-      'most-allocated',
-    ]);
+    const table = await simulateCli(packed);
     expect(table.stdout).toContain('scheduler MostAllocated (packs pods; the default spreads them)');
     const bad = await simulateCli(['--trace', trace, '--scheduler', 'random']);
     expect(bad.error).toBeDefined();
