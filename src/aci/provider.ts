@@ -210,7 +210,6 @@ function withoutOwner(replica: OwnedBurstReplica): BurstReplica {
   return rest;
 }
 
-/** {@link BurstProvider} on Azure Container Instances. */
 /** A group's replica as last computed, with the failure it was computed with (see replicaMemo). */
 interface ReplicaMemo {
   failure: string | undefined;
@@ -218,6 +217,7 @@ interface ReplicaMemo {
   listed?: BurstReplica;
 }
 
+/** {@link BurstProvider} on Azure Container Instances. */
 export class AciBurstProvider implements BurstProvider {
   private readonly api: AciApi;
   private readonly clusterId: string;

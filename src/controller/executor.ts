@@ -49,8 +49,9 @@ export interface ExecutorOptions {
   /** The executor's own events (failures, failover) repeat at most this often per reason and message. @default 600000 */
   eventRepeatMs?: number;
   /**
-   * A status that differs from the last one written only in `lastDecision.at`/`reasons`/`cost` or `forecast` is written at
-   * most this often, so a steady scaler costs the API server one status write a minute, not one a tick.
+   * A status that differs from the last one written only in `lastDecision.at`/`reasons`/`cost` or `forecast`
+   * is written at most this often, so a steady scaler costs the API server one status write a minute, not
+   * one a tick.
    * @default 60000
    */
   statusRefreshMs?: number;

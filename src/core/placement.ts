@@ -244,8 +244,9 @@ export interface Placement {
   /** spec.replicas for the Deployment. */
   deploymentReplicas: number;
   /**
-   * Desired replicas run nowhere this tick: held only by spec.behavior's scale-down window, let go from ACI
-   * (its own window is shorter) and not in the Deployment either (VM capacity is full).
+   * Desired replicas run nowhere this tick: held only by spec.behavior's scale-down window (ACI's own window
+   * is shorter) or asked for only by the triggers' targets (spec.burst.serviceLevel needs fewer on ACI), let
+   * go from ACI and not in the Deployment either (VM capacity is full).
    */
   notRun: number;
   /** Replicas needing more than the VM capacity available before an ACI start (D − capacityNow). */
@@ -407,6 +408,8 @@ export function place(input: PlacementInput): Placement {
   const cut = D - aciDesired;
   const letGo = Math.min(wantedBeforeCut, cut);
   const cutSpilled = Math.min(spilled, cut);
+  // Spilled replicas still wanted on ACI after the cut.
+  const spilledKept = spilled - cutSpilled;
   const aciWanted = wantedBeforeCut - letGo;
   let aciTarget = aciWanted;
   const limitedBy: BurstLimit[] = [];
@@ -428,7 +431,7 @@ export function place(input: PlacementInput): Placement {
   if (!input.burstable && need > 0) {
     limitedBy.push({ kind: 'notBurstable', allowsNew: 0, message: 'the pod template cannot run on ACI' });
   }
-  const spilledOnAci = Math.min(spilled - cutSpilled, aciTarget);
+  const spilledOnAci = Math.min(spilledKept, aciTarget);
   const deploymentReplicas = D - cutSpilled - spilledOnAci;
   const notRun = Math.max(0, D - deploymentReplicas - aciTarget);
   const aciKeep = Math.min(input.liveBurst, maxBurst, Math.max(aciTarget, aciDesired - vm.ready));
@@ -460,11 +463,11 @@ export function place(input: PlacementInput): Placement {
         ? `Bridge: ${bridged} replicas stay in the Deployment so the cluster autoscaler adds ~${newNodes} node(s) ` +
             `(~${duration(times.provisionSeconds)})` +
             (coverWhileBooting ? '; ACI covers them until their VM pods are Ready' : '') +
-            (spilled > cutSpilled
-              ? `; ${spilled - cutSpilled} more run on ACI only (cheaper than a mostly empty node)`
+            (spilledKept > 0
+              ? `; ${spilledKept} more run on ACI only (cheaper than a mostly empty node)`
               : '') +
             '.'
-        : `Spill: the Deployment is capped at VM capacity and ${spilled - cutSpilled} replicas run on ACI only.`,
+        : `Spill: the Deployment is capped at VM capacity and ${spilledKept} replicas run on ACI only.`,
     );
   }
   for (const limit of limitedBy) {
@@ -489,9 +492,9 @@ export function place(input: PlacementInput): Placement {
             `holds are not run on ACI (a drained replica that still runs is resumed if demand returns).`,
     );
   }
-  if (spilled - cutSpilled > spilledOnAci) {
+  if (spilledKept > spilledOnAci) {
     placementLines.push(
-      `${spilled - cutSpilled - spilledOnAci} replicas ACI cannot take stay in the Deployment instead (pending pods make the cluster autoscaler add VMs).`,
+      `${spilledKept - spilledOnAci} replicas ACI cannot take stay in the Deployment instead (pending pods make the cluster autoscaler add VMs).`,
     );
   }
   placementLines.push(`Deployment replicas: ${deploymentReplicas}; mode: ${mode}.`);
