@@ -579,6 +579,30 @@ describe('decide: the ACI tier scales down on its own window (spec.burst.drain.s
     else expect(line).toBeUndefined();
   });
 
+  it("buys no node for replicas only the behavior's window holds", () => {
+    // VMs 40 % off and a burst an hour old: the overflow above the 6 VM pods is worth a node. Of its 6, the
+    // top 3 are held only by the HPA's window; the node is bought for the 3 the metrics still ask for.
+    const vmOff = (window: number) =>
+      testPolicy({
+        vm: { discountPercent: 40 },
+        behavior: defaultBehavior(),
+        burst: { drain: { scaleDownStabilizationSeconds: window } },
+      });
+    const old = { ...history, burstStartedAt: T0 - 60 * MINUTE };
+    const d = decide(snapshot, vmOff(0), old, T0);
+    expect(d).toMatchObject({ desiredReplicas: 12, mode: 'bridge' });
+    expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([expect.objectContaining({ replicas: 9 })]);
+    expect(d.explanation.cost).toContain(
+      "Of the 6 replicas needing new capacity, the top 3 are held only by spec.behavior's scale-down window " +
+        "(ACI's own window asks for 9): no node is bought for them; the cost model weighs the other 3.",
+    );
+    expect(d.explanation.cost.join('\n')).toMatch(/Chosen: bridge 3 on 1 new node\(s\)/);
+    // ACI following the HPA's window: all 6 pend for 2 new nodes.
+    const same = decide(snapshot, vmOff(300), old, T0);
+    expect(actionsOf(same.actions, 'ScaleDeployment')).toEqual([expect.objectContaining({ replicas: 12 })]);
+    expect(same.explanation.cost.join('\n')).toMatch(/Chosen: bridge 6 on 2 new node\(s\)/);
+  });
+
   it('demand back within the grace period: the draining replicas are resumed, nothing is created', () => {
     const policy = testPolicy({ behavior: defaultBehavior() });
     const burst = [
@@ -633,13 +657,39 @@ describe('decide: spec.burst.serviceLevel sizes the ACI tier by the wait a messa
         'a new ACI replica serves after ~37.5 s (median create → Ready of 6 ACI groups); so an ACI replica can take ' +
         '22.5 queued messages and still meet the wait. For ACI, queue targets are raised to that backlog per replica: ' +
         'orders-queue 10 → 22.5. ' +
-        'The desired count and the Deployment keep the triggers’ targets.',
+        'The desired count and VM pods on running nodes keep the triggers’ targets; new nodes are bought only for what the wait needs.',
     );
     expect(d.explanation.placement).toContain(
       'ACI sized by spec.burst.serviceLevel: 27 replicas in all; 33 replica(s) the desired count holds are not run ' +
         'on ACI (a drained replica that still runs is resumed if demand returns).',
     );
     expect(d.state.aciRecommendations).toEqual([{ at: T0, replicas: 27 }]);
+  });
+
+  it('buys new nodes only for what the wait needs: the replicas it leaves out pend for no node either', () => {
+    // VMs 40 % off and a burst an hour old: the whole overflow is worth a node. The triggers' target asks
+    // for 54 beyond the 6 VM pods; the wait needs 21 of them. Only those 21 pend for new nodes (7 of 3),
+    // and the other 33 are run nowhere, as they are when spilled.
+    const level = testPolicy({
+      vm: { discountPercent: 40 },
+      burst: { serviceLevel: { maxQueueWaitSeconds: 60, messagesPerSecondPerReplica: 1 } },
+    });
+    const long = inBurst({ burstStartedAt: T0 - 60 * MINUTE });
+    const d = decide(snapshot, level, long, T0);
+    expect(d).toMatchObject({ desiredReplicas: 60, mode: 'bridge' });
+    expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([expect.objectContaining({ replicas: 27 })]);
+    expect(d.explanation.cost).toContain(
+      "Of the 54 replicas needing new capacity, the top 33 are held only by the triggers' targets " +
+        '(spec.burst.serviceLevel needs 27 in all): no node is bought for them; the cost model weighs the other 21.',
+    );
+    expect(d.explanation.cost.join('\n')).toMatch(/Chosen: bridge 21 on 7 new node\(s\)/);
+
+    // Without the service level all 54 pend for 18 new nodes.
+    const without = decide(snapshot, discounted, long, T0);
+    expect(actionsOf(without.actions, 'ScaleDeployment')).toEqual([
+      expect.objectContaining({ replicas: 60 }),
+    ]);
+    expect(without.explanation.cost.join('\n')).toMatch(/Chosen: bridge 54 on 18 new node\(s\)/);
   });
 
   it('without it, ACI runs every replica the target asks for', () => {

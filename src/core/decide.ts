@@ -411,7 +411,7 @@ function actionEvents(
       ? `pod template changed to ${snapshot.target?.templateHash ?? ''}`
       : placement.mode === 'bridge'
         ? `covering ${placement.aciTarget} replicas until VM capacity is Ready`
-        : `${placement.spilled} replicas beyond VM capacity run on ACI`;
+        : `${placement.spilledOnAci} replicas beyond VM capacity run on ACI`;
     events.push({
       kind: 'Emit',
       type: 'Normal',
@@ -471,7 +471,7 @@ function actionEvents(
           ? 'all replicas fit on VM nodes.'
           : placement.mode === 'bridge'
             ? `bridging ${placement.need} replicas on ACI while VM nodes are added.`
-            : `spilling ${placement.spilled} replicas to ACI; a new VM would not pay back for this burst.`),
+            : `spilling ${placement.spilledOnAci} replicas to ACI; a new VM would not pay back for this burst.`),
     });
   }
   return events;

@@ -257,7 +257,10 @@ export interface Placement {
   overflow: number;
   newNodes: number;
   bridged: number;
+  /** Overflow not bridged: run on ACI only, or nowhere when only the window or the triggers' targets ask for it. */
   spilled: number;
+  /** Of `spilled`, run on ACI this tick (after that cut and ACI's limits). */
+  spilledOnAci: number;
   /** ACI replicas wanted before limits. */
   aciWanted: number;
   /** ACI replicas to run after limits (maxBurstReplicas, budget, quota). */
@@ -381,6 +384,11 @@ export function place(input: PlacementInput): Placement {
   const k = need - coveredByIncoming;
   const times = overflowTimes(policy);
 
+  // Replicas only the behavior's scale-down window (or, with spec.burst.serviceLevel, only the triggers'
+  // targets) still ask for: ACI bills per second, so they are not run there (see the cut below).
+  const aciDesired = Math.min(D, input.aciDesired ?? D);
+  const cut = D - aciDesired;
+
   let newNodes = 0;
   let bridged = 0;
   let spilled = 0;
@@ -388,9 +396,26 @@ export function place(input: PlacementInput): Placement {
   if (k > 0 && input.burstable) {
     const previous =
       input.previousMode === 'bridge' || input.previousMode === 'spill' ? input.previousMode : undefined;
-    choice = chooseLayered(k, D - k, input, times, previous);
-    costLines.push(...input.forecast.lines, ...choice.lines);
-    ({ newNodes, bridged, spilled } = choice.chosen);
+    // The top `cut` replicas of the overflow would run nowhere if spilled, so they buy no node either: the
+    // cost model weighs new nodes against ACI for the overflow ACI would actually serve.
+    const served = Math.max(0, k - cut);
+    if (served > 0) {
+      choice = chooseLayered(served, D - k, input, times, previous);
+      costLines.push(...input.forecast.lines, ...choice.lines);
+      ({ newNodes, bridged } = choice.chosen);
+    }
+    spilled = k - bridged;
+    if (served < k) {
+      costLines.push(
+        `Of the ${k} replicas needing new capacity, the top ${k - served} are held only by ` +
+          (input.aciDesiredBy === 'serviceLevel'
+            ? `the triggers' targets (spec.burst.serviceLevel needs ${aciDesired} in all)`
+            : `spec.behavior's scale-down window (ACI's own window asks for ${aciDesired})`) +
+          (served > 0
+            ? `: no node is bought for them; the cost model weighs the other ${served}.`
+            : ': no new capacity is bought.'),
+      );
+    }
   } else if (k > 0) {
     bridged = k;
     newNodes = unit.slotsPerNode > 0 ? Math.ceil(k / unit.slotsPerNode) : 0;
@@ -400,12 +425,9 @@ export function place(input: PlacementInput): Placement {
   const wantedBeforeCut = input.burstable
     ? coveredByIncoming + (coverWhileBooting ? bridged : 0) + spilled
     : 0;
-  // ACI bills per second: replicas only the behavior's scale-down window (or, with spec.burst.serviceLevel,
-  // only the triggers' targets) still ask for are not run there. The cut comes off what ACI is wanted for,
-  // spilled replicas first (they leave the Deployment and run nowhere), before ACI's limits apply: under a
-  // cap of 20, 21 needed still means 20 run, and only the 1 left over pends in the Deployment for VMs.
-  const aciDesired = Math.min(D, input.aciDesired ?? D);
-  const cut = D - aciDesired;
+  // The cut comes off what ACI is wanted for, spilled replicas first (they leave the Deployment and run
+  // nowhere), before ACI's limits apply: under a cap of 20, 21 needed still means 20 run, and only the 1 left
+  // over pends in the Deployment for VMs.
   const letGo = Math.min(wantedBeforeCut, cut);
   const cutSpilled = Math.min(spilled, cut);
   // Spilled replicas still wanted on ACI after the cut.
@@ -510,6 +532,7 @@ export function place(input: PlacementInput): Placement {
     newNodes,
     bridged,
     spilled,
+    spilledOnAci,
     aciWanted,
     aciTarget,
     aciKeep,
