@@ -603,6 +603,29 @@ describe('decide: the ACI tier scales down on its own window (spec.burst.drain.s
     expect(same.explanation.cost.join('\n')).toMatch(/Chosen: bridge 6 on 2 new node\(s\)/);
   });
 
+  it('an overflow only the window holds, with a node arriving: ACI covers it, bridging, and buys nothing', () => {
+    // 3 slots arrive after an ACI start; the metrics ask for 9, the HPA's window holds 12. The 3 above VM
+    // capacity are covered on ACI until the node is Ready; the 3 only the window holds run nowhere.
+    const arriving = testSnapshot({
+      now: T0,
+      queue: 90,
+      pods: vmPods(6, T0),
+      incoming: [{ slots: 3, readyAt: T0 + 5 * MINUTE }],
+    });
+    const policy = testPolicy({ vm: { discountPercent: 40 }, behavior: defaultBehavior() });
+    const d = decide(arriving, policy, { ...history, mode: 'bridge' }, T0);
+    expect(d).toMatchObject({ desiredReplicas: 12, mode: 'bridge', aciReplicas: 3 });
+    expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([expect.objectContaining({ replicas: 9 })]);
+    expect(d.explanation.cost).toContain(
+      "Of the 3 replicas needing new capacity, the top 3 are held only by spec.behavior's scale-down window " +
+        "(ACI's own window asks for 9): no new capacity is bought.",
+    );
+    expect(emits(d).find((e) => e.reason === 'BridgingOnACI')?.message).toMatch(
+      /covering 3 replicas until VM capacity is Ready/,
+    );
+    expect(emits(d).find((e) => e.reason === 'PlacementChanged')).toBeUndefined();
+  });
+
   it('demand back within the grace period: the draining replicas are resumed, nothing is created', () => {
     const policy = testPolicy({ behavior: defaultBehavior() });
     const burst = [
@@ -642,7 +665,7 @@ describe('decide: spec.burst.serviceLevel sizes the ACI tier by the wait a messa
   const inBurst = (fields: Partial<ScalerState> = {}) =>
     state({ lastDesired: 60, mode: 'spill', burstStartedAt: T0 - 30 * MINUTE, burstBaseline: 6, ...fields });
 
-  it("runs on ACI what the wait needs; the desired count and the Deployment keep the trigger's target", () => {
+  it("runs on ACI what the wait needs; the desired count and the VM pods keep the trigger's target", () => {
     const d = decide(snapshot, withLevel(), inBurst(), T0);
     expect(d.desiredReplicas).toBe(60);
     expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([]);
@@ -657,7 +680,7 @@ describe('decide: spec.burst.serviceLevel sizes the ACI tier by the wait a messa
         'a new ACI replica serves after ~37.5 s (median create → Ready of 6 ACI groups); so an ACI replica can take ' +
         '22.5 queued messages and still meet the wait. For ACI, queue targets are raised to that backlog per replica: ' +
         'orders-queue 10 → 22.5. ' +
-        'The desired count and VM pods on running nodes keep the triggers’ targets; new nodes are bought only for what the wait needs.',
+        'The desired count and VM pods on running nodes keep the triggers’ targets.',
     );
     expect(d.explanation.placement).toContain(
       'ACI sized by spec.burst.serviceLevel: 27 replicas in all; 33 replica(s) the desired count holds are not run ' +
@@ -683,6 +706,16 @@ describe('decide: spec.burst.serviceLevel sizes the ACI tier by the wait a messa
         '(spec.burst.serviceLevel needs 27 in all): no node is bought for them; the cost model weighs the other 21.',
     );
     expect(d.explanation.cost.join('\n')).toMatch(/Chosen: bridge 21 on 7 new node\(s\)/);
+    // The 21 pending pods are covered on ACI, so they are counted once; the 33 run nowhere.
+    expect(d.reasons[0]).toBe(
+      "desired 60: 6 on VM, 21 on ACI (bridge), Deployment 27; 33 not run (VM full, and the service level needs fewer on ACI than the triggers' targets)",
+    );
+    expect(actionsOf(d.actions, 'ScaleDeployment')[0]?.reason).toBe(
+      '60 replicas desired, 27 in the Deployment, 33 run nowhere (not needed on ACI, VM full)',
+    );
+    expect(emits(d).find((e) => e.reason === 'PlacementChanged')?.message).toBe(
+      'Placement spill → bridge: bridging 21 replicas on ACI while VM nodes are added.',
+    );
 
     // Without the service level all 54 pend for 18 new nodes.
     const without = decide(snapshot, discounted, long, T0);

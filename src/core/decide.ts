@@ -470,7 +470,7 @@ function actionEvents(
         (placement.mode === 'none'
           ? 'all replicas fit on VM nodes.'
           : placement.mode === 'bridge'
-            ? `bridging ${placement.need} replicas on ACI while VM nodes are added.`
+            ? `bridging ${placement.aciTarget} replicas on ACI while VM nodes are added.`
             : `spilling ${placement.spilledOnAci} replicas to ACI; a new VM would not pay back for this burst.`),
     });
   }
@@ -654,7 +654,9 @@ export const decide: DecideFn = (snapshot, policy, state, now) => {
             (placement.mode === 'bridge'
               ? `, ${placement.need} pending for VMs and covered on ACI meanwhile`
               : '')
-          : `${D} replicas desired, ${D - D2} of them on ACI only (spill), ${D2} on VM nodes`,
+          : `${D} replicas desired, ${D2} in the Deployment` +
+            (placement.spilledOnAci > 0 ? `, ${placement.spilledOnAci} on ACI only (spill)` : '') +
+            (placement.notRun > 0 ? `, ${placement.notRun} run nowhere (not needed on ACI, VM full)` : ''),
     };
     const runningRemoved = target.replicas - D2 - unscheduled;
     if (runningRemoved > 0) {

@@ -253,7 +253,10 @@ export interface Placement {
   need: number;
   /** Of `need`, served by arriving nodes once Ready. */
   coveredByIncoming: number;
-  /** Of `need`, needing new capacity: the overflow the cost model decides on (k). */
+  /**
+   * Of `need`, needing new capacity (k). The cost model weighs the part ACI would run: the top held only by
+   * the window or the triggers' targets (the cut) buys no node.
+   */
   overflow: number;
   newNodes: number;
   bridged: number;
@@ -367,11 +370,13 @@ export function chooseLayered(
 /**
  * Places `desired` replicas:
  * - need = max(0, D − capacityNow); arriving nodes cover min(need, later) once Ready (ACI bridges them);
- * - the rest, k, goes to the cost model: m new nodes for b replicas (bridge), s on ACI only (spill);
- * - ACI wanted = covered-by-incoming + b (when provisioning outlasts an ACI start) + s, cut by
- *   maxBurstReplicas, budget and quota;
- * - Deployment replicas = D − (spilled replicas ACI actually serves): whatever ACI cannot take stays in the
- *   Deployment, so pods pend and the cluster autoscaler adds VMs;
+ * - the rest, k, needs new capacity; the cut (D − aciDesired: replicas only the behavior's window or the
+ *   triggers' targets ask for) comes off its top and buys nothing, and the cost model weighs k − cut:
+ *   m new nodes for b replicas (bridge), the other s = k − b spilled;
+ * - ACI wanted = covered-by-incoming + b (when provisioning outlasts an ACI start) + s, less the cut (spilled
+ *   replicas first), then cut by maxBurstReplicas, budget and quota;
+ * - Deployment replicas = D − cut spilled replicas − spilled replicas ACI actually serves: whatever ACI
+ *   cannot take stays in the Deployment, so pods pend and the cluster autoscaler adds VMs;
  * - existing ACI replicas are kept while D exceeds Ready VM pods (make before break).
  */
 export function place(input: PlacementInput): Placement {
@@ -455,14 +460,17 @@ export function place(input: PlacementInput): Placement {
   }
   const spilledOnAci = Math.min(spilledKept, aciTarget);
   const deploymentReplicas = D - cutSpilled - spilledOnAci;
-  const notRun = Math.max(0, D - deploymentReplicas - aciTarget);
+  // Cut spilled replicas: neither in the Deployment nor on ACI (replicas ACI covers while they pend are in both).
+  const notRun = cutSpilled;
   const aciKeep = Math.min(input.liveBurst, maxBurst, Math.max(aciTarget, aciDesired - vm.ready));
 
   // Mode: spill when the overflow stays on ACI with no new node; bridge while ACI covers replicas that VM
   // capacity will take (arriving or new nodes, or VM pods not Ready yet); none when ACI serves nothing.
   let mode: PlacementMode = 'none';
   if (input.burstable && need > 0 && (aciTarget > 0 || aciKeep > 0)) {
-    mode = k === 0 || newNodes > 0 ? 'bridge' : 'spill';
+    // Spill only when replicas stay on ACI with no node bought for them; an overflow the cut took whole
+    // leaves ACI covering arriving nodes or VM pods not Ready yet, which is bridging.
+    mode = newNodes > 0 || spilledKept === 0 ? 'bridge' : 'spill';
   } else if (input.burstable && aciKeep > 0) {
     mode = 'bridge';
   }

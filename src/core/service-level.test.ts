@@ -116,7 +116,7 @@ describe('serviceLevelMetrics: queue targets for sizing ACI by the wait a messag
       'Service level (spec.burst.serviceLevel): a message waits at most 60 s, a replica serves 1 message(s)/s, ' +
         'a new ACI replica serves after ~16 s (median create → Ready of 3 ACI groups); so an ACI replica can take ' +
         '44 queued messages and still meet the wait. For ACI, queue targets are raised to that backlog per replica: ' +
-        'orders-queue 30 → 44. The desired count and VM pods on running nodes keep the triggers’ targets; new nodes are bought only for what the wait needs.',
+        'orders-queue 30 → 44. The desired count and VM pods on running nodes keep the triggers’ targets.',
     );
   });
 

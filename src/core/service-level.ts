@@ -182,7 +182,7 @@ export function serviceLevelMetrics(
         `${head}; so an ACI replica can take ${round1(perReplica)} queued messages and still meet the wait. ` +
         `For ACI, queue targets are raised to that backlog per replica: ${raisedNames.join(', ')}` +
         (kept.length > 0 ? `; kept: ${kept.join(', ')}` : '') +
-        '. The desired count and VM pods on running nodes keep the triggers’ targets; new nodes are bought only for what the wait needs.',
+        '. The desired count and VM pods on running nodes keep the triggers’ targets.',
     };
   }
   return {
