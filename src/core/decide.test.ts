@@ -59,6 +59,16 @@ const emits = (d: Decision) => actionsOf(d.actions, 'Emit');
 /** Actions that change the world (everything except the status patch and events). */
 const changes = (d: Decision) => d.actions.filter((a) => a.kind !== 'PatchStatus' && a.kind !== 'Emit');
 
+/** A bridging tick: desired count, the Deployment it scales to, a cost line and the cost model's choice. */
+const expectBridge = (d: Decision, desired: number, deployment: number, costLine: string, chosen: RegExp) => {
+  expect(d).toMatchObject({ desiredReplicas: desired, mode: 'bridge' });
+  expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([
+    expect.objectContaining({ replicas: deployment }),
+  ]);
+  expect(d.explanation.cost).toContain(costLine);
+  expect(d.explanation.cost.join('\n')).toMatch(chosen);
+};
+
 describe('decide: bridge or spill', () => {
   it('a 2-minute burst on a cluster with no free VM spills only', () => {
     // The burst began 2 minutes ago; ACI already serves it. A node would be paid 15 minutes for a burst
@@ -590,13 +600,14 @@ describe('decide: the ACI tier scales down on its own window (spec.burst.drain.s
       });
     const old = { ...history, burstStartedAt: T0 - 60 * MINUTE };
     const d = decide(snapshot, vmOff(0), old, T0);
-    expect(d).toMatchObject({ desiredReplicas: 12, mode: 'bridge' });
-    expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([expect.objectContaining({ replicas: 9 })]);
-    expect(d.explanation.cost).toContain(
+    expectBridge(
+      d,
+      12,
+      9,
       "Of the 6 replicas needing new capacity, the top 3 are held only by spec.behavior's scale-down window " +
         "(ACI's own window asks for 9): no node is bought for them; the cost model weighs the other 3.",
+      /Chosen: bridge 3 on 1 new node\(s\)/,
     );
-    expect(d.explanation.cost.join('\n')).toMatch(/Chosen: bridge 3 on 1 new node\(s\)/);
     // ACI following the HPA's window: all 6 pend for 2 new nodes.
     const same = decide(snapshot, vmOff(300), old, T0);
     expect(actionsOf(same.actions, 'ScaleDeployment')).toEqual([expect.objectContaining({ replicas: 12 })]);
@@ -699,13 +710,14 @@ describe('decide: spec.burst.serviceLevel sizes the ACI tier by the wait a messa
     });
     const long = inBurst({ burstStartedAt: T0 - 60 * MINUTE });
     const d = decide(snapshot, level, long, T0);
-    expect(d).toMatchObject({ desiredReplicas: 60, mode: 'bridge' });
-    expect(actionsOf(d.actions, 'ScaleDeployment')).toEqual([expect.objectContaining({ replicas: 27 })]);
-    expect(d.explanation.cost).toContain(
+    expectBridge(
+      d,
+      60,
+      27,
       "Of the 54 replicas needing new capacity, the top 33 are held only by the triggers' targets " +
         '(spec.burst.serviceLevel needs 27 in all): no node is bought for them; the cost model weighs the other 21.',
+      /Chosen: bridge 21 on 7 new node\(s\)/,
     );
-    expect(d.explanation.cost.join('\n')).toMatch(/Chosen: bridge 21 on 7 new node\(s\)/);
     // The 21 pending pods are covered on ACI, so they are counted once; the 33 run nowhere.
     expect(d.reasons[0]).toBe(
       "desired 60: 6 on VM, 21 on ACI (bridge), Deployment 27; 33 not run (VM full, and the service level needs fewer on ACI than the triggers' targets)",
