@@ -6,8 +6,8 @@
  * seconds. When the user also states the wait itself (`maxQueueWaitSeconds`, `S`) and the rate (`μ`), an ACI
  * replica can be given more: one that starts serving `s` seconds after its create can take `μ × (S − s)`
  * queued messages and still serve the last of them within `S`. ACI bills every second, so replicas that only
- * the smaller proxy target asks for are not run there. The HPA's count, the Deployment and VM pods keep the
- * trigger's target.
+ * the smaller proxy target asks for are not run there, nor bought new nodes for (placement.ts). The HPA's
+ * count and VM pods on running nodes keep the trigger's target.
  *
  * `s` is measured: the median create → Ready time of the Ready ACI groups the snapshot lists, once there are
  * {@link OBSERVED_START_MIN_GROUPS}; until then `spec.cost.aci.startSeconds`. A container that restarted

@@ -436,8 +436,9 @@ const DrainSchema = Type.Object(
           'Scale-down stabilization window for ACI replicas: an ACI replica is let go once the metrics have not asked ' +
           'for it for this long, instead of after spec.behavior.scaleDown.stabilizationWindowSeconds (the smaller of ' +
           'the two applies). ACI bills per second and a drained replica that still runs is resumed if demand returns, ' +
-          'so holding idle ACI replicas for the HPA’s 5 minutes only costs money; the desired count, the Deployment ' +
-          'and VM pods keep the behavior’s window. Set it to the behavior’s window to make ACI follow the HPA exactly.',
+          'so holding idle ACI replicas for the HPA’s 5 minutes only costs money; the desired count and VM pods on ' +
+          'running nodes keep the behavior’s window, and no new node is bought for replicas only it holds. Set it to ' +
+          'the behavior’s window to make ACI follow the HPA exactly.',
         default: SPEC_DEFAULTS.burst.drain.scaleDownStabilizationSeconds,
       }),
     ),
@@ -464,7 +465,8 @@ const ServiceLevelSchema = Type.Object(
       'Size ACI replicas by the wait a message may have instead of by the queue triggers’ targetPerReplica, where that ' +
       'needs fewer: an ACI replica that serves after its start time s (measured on the ACI groups once three are Ready, ' +
       'spec.cost.aci.startSeconds until then) can take messagesPerSecondPerReplica × (maxQueueWaitSeconds − s) queued ' +
-      'messages and still meet the wait. The desired count, the Deployment and VM pods keep the triggers’ targets. ' +
+      'messages and still meet the wait. The desired count and VM pods on running nodes keep the triggers’ targets; ' +
+      'replicas only those targets ask for run neither on ACI nor on new nodes. ' +
       'Needs a queue trigger with targetPerReplica. Unset: ACI follows the triggers’ targets.',
   },
 );
